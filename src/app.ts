@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { TokenService } from './auth/token-service.js';
+import type { RipcordConfig } from './config/ripcord-config.js';
+import { type Clock, systemClock } from './core/clock.js';
+import { Ledger } from './deployments/ledger.js';
+import { HttpMetrics } from './http/http-metrics.js';
+import { allRoutes } from './http/routes/index.js';
+import { buildServer } from './http/server.js';
+import { createLogger } from './logger.js';
+import { KyselyLedgerRepository } from './store/kysely-ledger-repository.js';
+import { KyselyTokenRepository } from './store/kysely-token-repository.js';
+import { openStore, type Store } from './store/open-store.js';
+import { VERSION } from './version.js';
+
+export interface AppOptions {
+  config?: RipcordConfig | undefined;
+  databaseUrl?: string | undefined;
+  dataDir?: string | undefined;
+  /** `RIPCORD_ADMIN_TOKEN`: when set, this is the admin token and none is generated. */
+  adminToken?: string | undefined;
+  logger?: Logger | undefined;
+  clock?: Clock | undefined;
+}
+
+export interface App {
+  config?: RipcordConfig | undefined;
+  store: Store;
+  ledger: Ledger;
+  tokens: TokenService;
+  metrics: HttpMetrics;
+  server: FastifyInstance;
+  logger: Logger;
+  /** Set on the first start without RIPCORD_ADMIN_TOKEN: print it once, it is not stored. */
+  generatedAdminToken?: string | undefined;
+  close(): Promise<void>;
+}
+
+/** The composition root: config → store → services → HTTP. Later features plug in here. */
+export async function createApp(options: AppOptions = {}): Promise<App> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger();
+  const store = await openStore({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
+  try {
+    const ledger = new Ledger(new KyselyLedgerRepository(store.db), clock);
+    const tokens = new TokenService(new KyselyTokenRepository(store.db), clock);
+    const generatedAdminToken = await tokens.bootstrap(options.adminToken);
+    const metrics = new HttpMetrics();
+    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens });
+    const server = await buildServer({ routes, tokens, metrics, logger });
+    return {
+      config: options.config,
+      store,
+      ledger,
+      tokens,
+      metrics,
+      server,
+      logger,
+      generatedAdminToken,
+      close: async () => {
+        await server.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+export async function listen(app: App, options: { host: string; port: number }): Promise<string> {
+  await app.server.listen({ host: options.host, port: options.port });
+  const address = app.server.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return `http://${host}:${port}`;
+}

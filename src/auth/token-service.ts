@@ -1,0 +1,124 @@
+import type { AuditEntry } from '../core/audit.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import { notFound, RipcordError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { registerSecret } from '../core/secrets.js';
+import { generateToken, hashToken, tokenPrefix } from './api-tokens.js';
+import type { Role } from './roles.js';
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  role: Role;
+  /** Environments this token may touch; undefined = all. */
+  environments?: string[] | undefined;
+  prefix: string;
+  createdBy: string;
+  createdAt: string;
+  revokedAt?: string | undefined;
+  lastUsedAt?: string | undefined;
+}
+
+export interface TokenRepository {
+  insert(token: ApiToken, hash: string, audit: AuditEntry): Promise<void>;
+  findByHash(hash: string): Promise<ApiToken | undefined>;
+  findByName(name: string): Promise<ApiToken[]>;
+  list(): Promise<ApiToken[]>;
+  revoke(id: string, at: string, audit: AuditEntry): Promise<boolean>;
+  touch(id: string, at: string): Promise<void>;
+  countActiveAdmins(): Promise<number>;
+  /** Replace the hash of the named bootstrap token (RIPCORD_ADMIN_TOKEN changed). */
+  upsertBootstrap(token: ApiToken, hash: string): Promise<void>;
+}
+
+export const BOOTSTRAP_TOKEN_NAME = 'bootstrap-admin';
+
+/** Tokens are shown once, at creation, and only their SHA-256 is stored. */
+export class TokenService {
+  /** `last_used_at` is written at most once a minute per token, not on every request. */
+  private readonly lastTouched = new Map<string, number>();
+
+  constructor(
+    private readonly repository: TokenRepository,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  async create(input: { name: string; role: Role; environments?: string[] | undefined }, actor: string): Promise<{ token: ApiToken; secret: string }> {
+    if ((await this.repository.findByName(input.name)).some((t) => !t.revokedAt)) {
+      throw new RipcordError('conflict', `a token named "${input.name}" exists already; revoke it first or pick another name`);
+    }
+    const secret = generateToken();
+    registerSecret(secret);
+    const now = this.clock.now().toISOString();
+    const token: ApiToken = {
+      id: newId('tok', this.clock.now()),
+      name: input.name,
+      role: input.role,
+      environments: input.environments,
+      prefix: tokenPrefix(secret),
+      createdBy: actor,
+      createdAt: now,
+    };
+    await this.repository.insert(token, hashToken(secret), {
+      id: newId('aud'),
+      at: now,
+      actor,
+      action: 'token.created',
+      target: token.id,
+      details: { name: token.name, role: token.role, environments: token.environments },
+    });
+    return { token, secret };
+  }
+
+  /** The token a bearer secret stands for, if it exists and is not revoked. */
+  async authenticate(secret: string): Promise<ApiToken | undefined> {
+    const token = await this.repository.findByHash(hashToken(secret));
+    if (!token || token.revokedAt) return undefined;
+    const now = this.clock.now();
+    if (now.getTime() - (this.lastTouched.get(token.id) ?? 0) > 60_000) {
+      this.lastTouched.set(token.id, now.getTime());
+      await this.repository.touch(token.id, now.toISOString());
+    }
+    return token;
+  }
+
+  list(): Promise<ApiToken[]> {
+    return this.repository.list();
+  }
+
+  async revoke(idOrName: string, actor: string): Promise<void> {
+    const all = await this.repository.list();
+    const token = all.find((t) => t.id === idOrName) ?? all.find((t) => t.name === idOrName && !t.revokedAt);
+    if (!token) throw notFound(`token ${idOrName}`);
+    const now = this.clock.now().toISOString();
+    const revoked = await this.repository.revoke(token.id, now, {
+      id: newId('aud'),
+      at: now,
+      actor,
+      action: 'token.revoked',
+      target: token.id,
+      details: { name: token.name },
+    });
+    if (!revoked) throw new RipcordError('conflict', `token ${token.name} was revoked already`);
+  }
+
+  /**
+   * First start: make sure someone can administer the server. With `RIPCORD_ADMIN_TOKEN` set, that
+   * value is the admin token; otherwise, when no admin token exists, one is generated and returned
+   * so the caller can print it once.
+   */
+  async bootstrap(fromEnvironment: string | undefined): Promise<string | undefined> {
+    if (fromEnvironment) {
+      registerSecret(fromEnvironment);
+      const now = this.clock.now().toISOString();
+      await this.repository.upsertBootstrap(
+        { id: newId('tok'), name: BOOTSTRAP_TOKEN_NAME, role: 'admin', prefix: tokenPrefix(fromEnvironment), createdBy: 'RIPCORD_ADMIN_TOKEN', createdAt: now },
+        hashToken(fromEnvironment),
+      );
+      return undefined;
+    }
+    if ((await this.repository.countActiveAdmins()) > 0) return undefined;
+    const { secret } = await this.create({ name: BOOTSTRAP_TOKEN_NAME, role: 'admin' }, 'system');
+    return secret;
+  }
+}

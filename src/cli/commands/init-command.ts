@@ -1,0 +1,22 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { starterConfig } from '../../config/starter-config.js';
+import { RipcordError } from '../../core/errors.js';
+import { print } from '../output.js';
+
+export function registerInit(program: Command): void {
+  program
+    .command('init [file]')
+    .description('write a commented starter ripcord.yaml (the seeds\' rollback plan)')
+    .option('--service <name>', 'service name (default: this folder\'s name)')
+    .option('--force', 'overwrite an existing file')
+    .addHelpText('after', '\nExample:\n  ripcord init --service pulse-messages')
+    .action((file: string | undefined, options: { service?: string; force?: boolean }) => {
+      const path = file ?? 'ripcord.yaml';
+      if (existsSync(path) && !options.force) throw new RipcordError('usage', `${path} exists already; pass --force to overwrite it`);
+      const service = (options.service ?? basename(process.cwd())).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'my-service';
+      writeFileSync(path, starterConfig(service), { flag: options.force ? 'w' : 'wx' });
+      print(`wrote ${path} for service ${service}; next: edit it, then ripcord validate ${path}`);
+    });
+}

@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { createApp, listen } from '../../app.js';
+import { optionalConfig } from '../ledger-access.js';
+import { print } from '../output.js';
+import { VERSION } from '../../version.js';
+import { RipcordError } from '../../core/errors.js';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the control plane: API, ledger (and, as features land, watcher, flags, incidents)')
+    .option('--config <file>', 'ripcord.yaml to load (default ./ripcord.yaml if present)')
+    .option('--port <port>', 'port to listen on', '4747')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--data-dir <dir>', 'where the SQLite store lives', '.ripcord')
+    .option('--database <url>', 'PostgreSQL instead of SQLite: postgres://… (env RIPCORD_DATABASE_URL)')
+    .addHelpText('after', '\nExample:\n  ripcord serve --config ripcord.yaml --port 4747\n  RIPCORD_ADMIN_TOKEN=rcp_… ripcord serve --database postgres://127.0.0.1/ripcord')
+    .action(async (options: { config?: string; port: string; host: string; dataDir: string; database?: string }) => {
+      const port = Number(options.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RipcordError('usage', `--port must be a number from 0 to 65535, not "${options.port}"`);
+      const config = optionalConfig(options.config);
+      const app = await createApp({
+        config,
+        databaseUrl: options.database ?? process.env.RIPCORD_DATABASE_URL,
+        dataDir: options.dataDir,
+        adminToken: process.env.RIPCORD_ADMIN_TOKEN || undefined,
+      });
+      const url = await listen(app, { host: options.host, port });
+      print(`ripcord ${VERSION} — ${config ? `rollback plan of ${config.service} (${Object.keys(config.environments).join(', ')})` : 'no ripcord.yaml loaded (ledger and API only; see ripcord init)'}`);
+      print(`store:     ${app.store.dialect} at ${app.store.location}`);
+      print(`listening: ${url}  (API ${url}/api/v1, OpenAPI ${url}/api/v1/openapi.json)`);
+      if (app.generatedAdminToken) {
+        print(`admin token (shown once, keep it safe): ${app.generatedAdminToken}`);
+        print(`  try: RIPCORD_SERVER=${url} RIPCORD_TOKEN=<token> ripcord status`);
+      } else {
+        print(process.env.RIPCORD_ADMIN_TOKEN ? 'admin token: from RIPCORD_ADMIN_TOKEN' : 'admin token: created on first start (ripcord token create --role admin to make another)');
+      }
+      const stop = async (signal: string) => {
+        app.logger.info({ signal }, 'shutting down');
+        await app.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+    });
+}

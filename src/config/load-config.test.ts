@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { redact } from '../core/secrets.js';
+import { formatProblem } from './config-problem.js';
+import { configJsonSchema } from './json-schema.js';
+import { parseConfig } from './load-config.js';
+import { starterConfig } from './starter-config.js';
+
+const valid = `service: pulse-messages
+environments:
+  production:
+    provider: { kind: vercel, project: pulse-messages, token: \${VERCEL_TOKEN} }
+    signals:
+      health: { http: https://app.example.com/health, every: 10s }
+      requests: { ingest: true }
+    rollback: [ { flags_off: [splitViewLayout] }, previous_release ]
+    verify: [ health, { observe: 15m } ]
+    notify: [ { slack: \${SLACK_WEBHOOK_URL} }, status_page ]
+    escalation: [ { after: 0m, to: primary }, { after: 5m, to: secondary } ]
+`;
+const env = { VERCEL_TOKEN: 'vercel-secret-token-1', SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/xyzsecret' };
+
+function problems(text: string, vars: NodeJS.ProcessEnv = env) {
+  const result = parseConfig(text, 'ripcord.yaml', vars);
+  if (result.ok) throw new Error('expected problems');
+  return result.problems;
+}
+
+describe('parseConfig', () => {
+  it('fills in the seeds\' policy and triggers when the file leaves them out', () => {
+    const result = parseConfig(valid, 'ripcord.yaml', env);
+    if (!result.ok) throw new Error(result.problems.map(formatProblem).join('\n'));
+    const production = result.config.environments.production;
+    expect(result.config.policy.P0).toEqual({ action: 'rollback', within: 300_000 });
+    expect(result.config.policy.P3).toEqual({ action: 'fix_forward', within: 'next_deploy' });
+    expect(production?.defaultTriggers).toBe(true);
+    expect(production?.triggers).toEqual([
+      { signal: 'health.failures', above: { value: 3, unit: 'count' }, within: 300_000, severity: 'P0' },
+      { signal: 'requests.error_rate', above: { value: 0.05, unit: 'ratio' }, for: 300_000, severity: 'P1' },
+      { signal: 'requests.p95', above_baseline: 0.5, severity: 'P1' },
+    ]);
+    expect(production?.escalation).toEqual({ steps: [{ after: 0, to: ['primary'] }, { after: 300_000, to: ['secondary'] }], repeat: 0 });
+  });
+
+  it('resolves ${VARS} (also inside flow mappings) and registers them as secrets', () => {
+    const result = parseConfig(valid, 'ripcord.yaml', env);
+    if (!result.ok) throw new Error('expected a valid config');
+    expect(result.config.environments.production?.provider).toEqual({ kind: 'vercel', project: 'pulse-messages', token: 'vercel-secret-token-1' });
+    expect(redact('token=vercel-secret-token-1')).toBe('token=[redacted]');
+  });
+
+  it('names a missing variable with its line and field, and nothing else about that field', () => {
+    const found = problems(valid, { VERCEL_TOKEN: 'x-token-value' });
+    expect(found.map(formatProblem)).toEqual(['ripcord.yaml:10:24 environments.production.notify[0].slack: environment variable SLACK_WEBHOOK_URL is not set']);
+  });
+
+  it('reports every problem at once, located, with did-you-mean for near misses', () => {
+    const text = `service: pulse-messages
+policy:
+  P1: { action: rollbak, within: 15m }
+environments:
+  production:
+    signals:
+      requests: { ingest: true }
+    triggers:
+      - { signal: requests.error_rate, above: 5%, for: 5mins, severity: P0 }
+      - { signal: requests.p95, above_baseline: 50%, severty: P1 }
+    rollback: [ { flags_of: [a] } ]
+    verfy: [ health ]
+`;
+    expect(problems(text).map(formatProblem)).toEqual([
+      'ripcord.yaml:3:17 policy.P1.action: expected one of: rollback, rollback_after_approval, kill_switch, fix_forward',
+      'ripcord.yaml:9:56 environments.production.triggers[0].for: expected a duration like 30s, 5m or 1h',
+      'ripcord.yaml:10:54 environments.production.triggers[1].severty: unknown key "severty": did you mean "severity"?',
+      'ripcord.yaml:11:19 environments.production.rollback[0].flags_of: unknown key "flags_of": did you mean "flags_off"?',
+      'ripcord.yaml:12:5 environments.production.verfy: unknown key "verfy": did you mean "verify"?',
+    ]);
+  });
+
+  it('checks rules across fields: signal names, metrics, units, provider needed', () => {
+    const text = `service: web
+environments:
+  staging:
+    signals:
+      requests: { ingest: true }
+      health: { http: http://127.0.0.1:3000/health }
+    triggers:
+      - { signal: reqests.error_rate, above: 5%, for: 5m, severity: P1 }
+      - { signal: requests.eror_rate, above: 5%, for: 5m, severity: P1 }
+      - { signal: health.failures, above: 3%, within: 5m, severity: P0 }
+    rollback: [ previous_release ]
+`;
+    expect(problems(text).map((p) => `${p.line} ${p.path}: ${p.message}`)).toEqual([
+      '8 environments.staging.triggers[0].signal: unknown signal "reqests": did you mean "requests"?',
+      '9 environments.staging.triggers[1].signal: a ingest signal has no metric "eror_rate": did you mean "error_rate"? (it has: error_rate, p95, p99, latency, count)',
+      '10 environments.staging.triggers[2].above: health.failures is a count: write it as a plain number like 3',
+      "11 environments.staging.rollback[0]: this step acts through the environment's provider: declare \"provider\" for this environment",
+    ]);
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    const found = problems('service: a\nenvironments:\n  production: {\n');
+    expect(found[0]?.message).toMatch(/^YAML syntax:/);
+    expect(found[0]?.line).toBeGreaterThanOrEqual(3);
+  });
+
+  it('accepts the seeds\' severity names as aliases', () => {
+    const text = `service: web
+environments:
+  production:
+    signals: { reports: { reports: true } }
+    triggers: [ { signal: reports.count, above: 10, within: 1h, severity: Sev2 } ]
+`;
+    const result = parseConfig(text, 'ripcord.yaml', {});
+    expect(result.ok && result.config.environments.production?.triggers[0]?.severity).toBe('P1');
+  });
+
+  it('keeps the starter file that `ripcord init` writes valid', () => {
+    const result = parseConfig(starterConfig('pulse-messages'), 'ripcord.yaml', {});
+    if (!result.ok) throw new Error(result.problems.map(formatProblem).join('\n'));
+    expect(result.config.environments.production?.triggers).toHaveLength(4);
+  });
+
+  it('exports a JSON Schema that names every top-level and environment key', () => {
+    const schema = configJsonSchema() as { properties: Record<string, unknown>; required: string[] };
+    expect(Object.keys(schema.properties)).toEqual(['service', 'policy', 'environments']);
+    expect(schema.required).toEqual(['service', 'environments']);
+    const text = JSON.stringify(schema);
+    for (const key of ['signals', 'triggers', 'rollback', 'verify', 'notify', 'escalation', 'above_baseline', 'flags_off']) expect(text).toContain(`"${key}"`);
+  });
+});

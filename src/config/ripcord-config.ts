@@ -1,0 +1,36 @@
+import type { Severity } from './schema/fields.js';
+import type { EscalationConfig } from './schema/notify-schema.js';
+import type { EnvironmentConfig } from './schema/config-schema.js';
+import type { PolicyEntry } from './schema/policy-schema.js';
+import type { TriggerConfig } from './schema/triggers-schema.js';
+
+export interface EscalationPolicy {
+  steps: { after: number; to: string[] }[];
+  repeat: number;
+  ackTimeout?: number;
+}
+
+/** A validated config with the seeds' defaults filled in: what the rest of ripcord reads. */
+export interface EnvironmentPlan extends Omit<EnvironmentConfig, 'triggers' | 'escalation'> {
+  name: string;
+  triggers: TriggerConfig[];
+  /** True when `triggers` came from the seeds' defaults rather than the file. */
+  defaultTriggers: boolean;
+  escalation?: EscalationPolicy;
+}
+
+export interface RipcordConfig {
+  service: string;
+  policy: Record<Severity, PolicyEntry>;
+  environments: Record<string, EnvironmentPlan>;
+}
+
+export function normalizeEscalation(escalation: EscalationConfig | undefined): EscalationPolicy | undefined {
+  if (!escalation) return undefined;
+  const list = Array.isArray(escalation) ? escalation : escalation.steps;
+  return {
+    steps: list.map((step) => ({ after: step.after, to: Array.isArray(step.to) ? step.to : [step.to] })),
+    repeat: Array.isArray(escalation) ? 0 : (escalation.repeat ?? 0),
+    ...(!Array.isArray(escalation) && escalation.ack_timeout !== undefined ? { ackTimeout: escalation.ack_timeout } : {}),
+  };
+}

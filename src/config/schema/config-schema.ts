@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { slugField } from './fields.js';
+import { escalationSchema, notifierSchema } from './notify-schema.js';
+import { policySchema } from './policy-schema.js';
+import { providerSchema } from './provider-schema.js';
+import { signalSchema } from './signals-schema.js';
+import { rollbackStepSchema, verifyStepSchema } from './steps-schema.js';
+import { triggerSchema } from './triggers-schema.js';
+
+export const environmentSchema = z.strictObject({
+  provider: providerSchema.optional(),
+  signals: z.record(slugField, signalSchema).optional(),
+  /** Omitted: the seeds' triggers for the signals this environment has (see config/defaults.ts). */
+  triggers: z.array(triggerSchema).optional(),
+  rollback: z.array(rollbackStepSchema).optional(),
+  verify: z.array(verifyStepSchema).optional(),
+  notify: z.array(notifierSchema).optional(),
+  escalation: escalationSchema.optional(),
+});
+
+/** `ripcord.yaml`: the rollback plan of one service, as configuration. */
+export const configSchema = z.strictObject({
+  service: slugField,
+  policy: policySchema.optional(),
+  environments: z
+    .record(slugField, environmentSchema)
+    .refine((envs) => Object.keys(envs).length > 0, { error: 'declare at least one environment' }),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type EnvironmentConfig = z.output<typeof environmentSchema>;

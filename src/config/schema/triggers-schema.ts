@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { durationField, percentField, quantityField, severityField } from './fields.js';
+
+/** `<signal>.<metric>`, e.g. `requests.error_rate`; checked against the environment's signals later. */
+const metricRef = z
+  .string({ error: 'expected a metric reference like requests.error_rate' })
+  .regex(/^[a-z0-9][a-z0-9._-]*\.[a-z0-9_]+$/, { error: 'expected a metric reference like requests.error_rate' });
+
+const common = {
+  /** Shown in explanations and the timeline; defaults to a description of the rule. */
+  name: z.string().min(1).optional(),
+  severity: severityField,
+};
+
+/** "Error rate > 5% for 5 consecutive minutes". */
+const thresholdTrigger = z.strictObject({ ...common, signal: metricRef, above: quantityField, for: durationField });
+
+/** "Health check failures > 3 in 5 minutes", "bug reports > 10 in 1 hour". */
+const countTrigger = z.strictObject({ ...common, signal: metricRef, above: quantityField, within: durationField });
+
+/** "P95 +50%" against the baseline (previous) release. */
+const baselineTrigger = z.strictObject({
+  ...common,
+  signal: metricRef,
+  above_baseline: percentField,
+  for: durationField.optional(),
+});
+
+/** The sequential canary judge: anytime-valid comparison of canary and baseline. */
+const canaryTrigger = z.strictObject({
+  ...common,
+  canary: z.array(metricRef).min(1, { error: 'name at least one metric for the canary judge' }),
+  /** α: the bound on the probability of rolling back a good release. */
+  false_rollback_rate: percentField.optional(),
+});
+
+/** An external alert (Alertmanager) that fires the trigger while it is firing. */
+const alertTrigger = z.strictObject({
+  ...common,
+  alert: z.union([z.string().min(1), z.record(z.string(), z.string())]),
+});
+
+export const triggerSchema = z.union([thresholdTrigger, countTrigger, baselineTrigger, canaryTrigger, alertTrigger]);
+
+export type TriggerConfig = z.output<typeof triggerSchema>;
+export type TriggerKind = 'threshold' | 'count' | 'baseline' | 'canary' | 'alert';
+
+export function triggerKind(trigger: TriggerConfig): TriggerKind {
+  if ('canary' in trigger) return 'canary';
+  if ('alert' in trigger) return 'alert';
+  if ('above_baseline' in trigger) return 'baseline';
+  if ('within' in trigger) return 'count';
+  return 'threshold';
+}

@@ -1,0 +1,52 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Role } from '../auth/roles.js';
+import type { ApiToken } from '../auth/token-service.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteContext<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  /** The caller's token; undefined only on public routes. */
+  token: ApiToken | undefined;
+  /** Who to write in the audit log: the token's name. */
+  actor: string;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+type Schema = z.ZodType;
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/**
+ * One API route, declared once: the schemas that validate the request are the ones the OpenAPI
+ * document is generated from (http/openapi.ts), so the two cannot drift apart.
+ */
+export interface ApiRoute<P extends Schema | undefined = Schema | undefined, Q extends Schema | undefined = Schema | undefined, B extends Schema | undefined = Schema | undefined> {
+  method: HttpMethod;
+  /** OpenAPI style: `/api/v1/releases/{id}`. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** Least role allowed; `null` for public routes (health, metrics, the OpenAPI document). */
+  role: Role | null;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** The success answer, for the document. */
+  response?: Schema;
+  /** Success status; 200 unless said. */
+  status?: number;
+  /** Content type of the answer when it is not JSON (`/metrics`). */
+  produces?: string;
+  handler(context: RouteContext<Out<P>, Out<Q>, Out<B>>): Promise<unknown>;
+}
+
+/** Keeps the schema types flowing into the handler's context. */
+export function defineRoute<P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined>(
+  route: ApiRoute<P, Q, B>,
+): ApiRoute {
+  return route as unknown as ApiRoute;
+}

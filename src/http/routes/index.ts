@@ -1,0 +1,24 @@
+import type { ApiRoute } from '../api-route.js';
+import { releaseRoutes } from './release-routes.js';
+import { statusRoutes } from './status-routes.js';
+import { type SystemDeps, systemRoutes } from './system-routes.js';
+import { tokenRoutes } from './token-routes.js';
+import type { Ledger } from '../../deployments/ledger.js';
+import type { TokenService } from '../../auth/token-service.js';
+
+export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
+  ledger: Ledger;
+  tokens: TokenService;
+}
+
+/** Every route of the API. Each feature contributes its list here. */
+export function allRoutes(deps: RouteDeps): ApiRoute[] {
+  const routes: ApiRoute[] = [];
+  routes.push(
+    ...systemRoutes({ ...deps, routes: () => routes }),
+    ...releaseRoutes(deps),
+    ...statusRoutes(deps),
+    ...tokenRoutes(deps),
+  );
+  return routes;
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import type { RipcordConfig } from '../../config/ripcord-config.js';
+import type { Ledger } from '../../deployments/ledger.js';
+import { defineRoute } from '../api-route.js';
+import { releaseSchema } from './api-schemas.js';
+
+export const environmentStatusSchema = z.object({
+  service: z.string(),
+  environment: z.string(),
+  current: releaseSchema.optional(),
+  lastKnownGood: releaseSchema.optional(),
+});
+
+/** Where things stand: per environment, what serves now and what a rollback would return to. */
+export function statusRoutes(deps: { ledger: Ledger; config?: RipcordConfig | undefined }) {
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/status',
+      summary: 'Every environment: the release serving it and the last known good one',
+      tag: 'status',
+      role: 'viewer',
+      response: z.object({ service: z.string().optional(), environments: z.array(environmentStatusSchema) }),
+      handler: async () => {
+        const known = Object.keys(deps.config?.environments ?? {}).map((environment) => ({ service: deps.config?.service as string, environment }));
+        return { service: deps.config?.service, environments: await deps.ledger.summary(known) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+import * as foundation from './0001-foundation.js';
+
+/**
+ * Every migration, by name; applied in name order on start. Numbering leaves room per feature:
+ * 0001–0009 foundation, 0010–0019 signals and decisions, 0020–0029 rollbacks, 0030–0039 flags,
+ * 0040–0049 incidents. A released migration is never edited: add a new one.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-foundation': foundation,
+};

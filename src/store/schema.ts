@@ -1,0 +1,75 @@
+/**
+ * The tables, as Kysely sees them. Portable across SQLite and PostgreSQL on purpose: times are
+ * ISO-8601 UTC text (sorts correctly, same on both), JSON is text, booleans are 0/1 integers.
+ * Each feature adds its tables in its own migration (store/migrations/) and interface here.
+ */
+export interface ReleasesTable {
+  id: string;
+  service: string;
+  environment: string;
+  version: string;
+  commit_sha: string | null;
+  provider_deployment_id: string | null;
+  artifact: string | null;
+  deployed_by: string;
+  deployed_at: string;
+  notes: string | null;
+  status: string;
+  stable: number;
+  verified_at: string | null;
+  previous_release_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SnapshotsTable {
+  id: string;
+  release_id: string;
+  kind: string;
+  reference: string;
+  checksum: string | null;
+  details: string | null;
+  taken_at: string;
+}
+
+export interface ReleaseTransitionsTable {
+  id: string;
+  release_id: string;
+  from_status: string | null;
+  to_status: string;
+  actor: string;
+  reason: string | null;
+  at: string;
+}
+
+export interface AuditLogTable {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: string | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  role: string;
+  /** JSON: `{ "environments": ["production"] }` for tokens limited to some environments; null = all. */
+  scope: string | null;
+  token_hash: string;
+  /** First characters of the token, so a person can tell tokens apart without the secret. */
+  token_prefix: string;
+  created_by: string;
+  created_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface Database {
+  releases: ReleasesTable;
+  snapshots: SnapshotsTable;
+  release_transitions: ReleaseTransitionsTable;
+  audit_log: AuditLogTable;
+  api_tokens: ApiTokensTable;
+}
