@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { TokenService } from './auth/token-service.js';
 import type { RipcordConfig } from './config/ripcord-config.js';
 import { type Clock, systemClock } from './core/clock.js';
+import { EventBus } from './core/events.js';
 import { Ledger } from './deployments/ledger.js';
 import { HttpMetrics } from './http/http-metrics.js';
 import { allRoutes } from './http/routes/index.js';
@@ -31,6 +32,8 @@ export interface App {
   metrics: HttpMetrics;
   server: FastifyInstance;
   logger: Logger;
+  /** Domain events: features publish, incidents and notifiers subscribe. */
+  events: EventBus;
   /** Set on the first start without RIPCORD_ADMIN_TOKEN: print it once, it is not stored. */
   generatedAdminToken?: string | undefined;
   close(): Promise<void>;
@@ -42,7 +45,8 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger();
   const store = await openStore({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
   try {
-    const ledger = new Ledger(new KyselyLedgerRepository(store.db), clock);
+    const events = new EventBus((error, event) => logger.error({ err: error, event: event.type }, 'event subscriber failed'));
+    const ledger = new Ledger(new KyselyLedgerRepository(store.db), clock, events);
     const tokens = new TokenService(new KyselyTokenRepository(store.db), clock);
     const generatedAdminToken = await tokens.bootstrap(options.adminToken);
     const metrics = new HttpMetrics();
@@ -56,6 +60,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       metrics,
       server,
       logger,
+      events,
       generatedAdminToken,
       close: async () => {
         await server.close();

@@ -1,6 +1,7 @@
 import type { AuditEntry } from '../core/audit.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { notFound, RipcordError } from '../core/errors.js';
+import type { EventBus } from '../core/events.js';
 import { newId } from '../core/ids.js';
 import type { LedgerRepository } from './ledger-repository.js';
 import {
@@ -60,13 +61,15 @@ export class Ledger {
   constructor(
     private readonly repository: LedgerRepository,
     private readonly clock: Clock = systemClock,
+    /** Told after each change has committed, never before. */
+    private readonly events?: EventBus,
   ) {}
 
   async record(input: RecordReleaseInput, actor: string): Promise<ReleaseDetails> {
     const now = this.clock.now().toISOString();
     const status = input.status ?? 'live';
     const id = newId('rel', this.clock.now());
-    return this.repository.transaction(async (repo) => {
+    const details = await this.repository.transaction(async (repo) => {
       const serving = await repo.findReleases({
         service: input.service,
         environment: input.environment,
@@ -97,13 +100,17 @@ export class Ledger {
       await repo.insertAudit(this.audit(actor, 'release.recorded', id, { service: release.service, environment: release.environment, version: release.version, status }));
       return this.detailsIn(repo, id);
     });
+    await this.events?.publish({ type: 'release.recorded', at: now, service: details.service, environment: details.environment, releaseId: id, version: details.version, actor });
+    return details;
   }
 
   async transition(id: string, to: ReleaseStatus, actor: string, reason?: string): Promise<ReleaseDetails> {
     const now = this.clock.now().toISOString();
-    return this.repository.transaction(async (repo) => {
+    let from: ReleaseStatus | undefined;
+    const details = await this.repository.transaction(async (repo) => {
       const release = await this.require(repo, id);
       this.assertAllowed(release, to);
+      from = release.status;
       if (to === 'live') {
         const serving = await repo.findReleases({
           service: release.service,
@@ -118,6 +125,19 @@ export class Ledger {
       await repo.insertAudit(this.audit(actor, 'release.transitioned', id, { from: release.status, to, reason }));
       return this.detailsIn(repo, id);
     });
+    await this.events?.publish({
+      type: 'release.status_changed',
+      at: now,
+      service: details.service,
+      environment: details.environment,
+      releaseId: id,
+      version: details.version,
+      from: from ?? null,
+      to,
+      actor,
+      reason,
+    });
+    return details;
   }
 
   async markStable(id: string, actor: string): Promise<ReleaseDetails> {

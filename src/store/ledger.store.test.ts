@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '../auth/token-service.js';
 import { ManualClock } from '../core/clock.js';
+import { EventBus } from '../core/events.js';
 import { Ledger } from '../deployments/ledger.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../test-support/databases.js';
 import { listAudit } from './audit-store.js';
@@ -119,6 +120,21 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(staging?.current).toBeUndefined();
     expect(staging?.lastKnownGood?.version).toBe('b');
     expect(summary.find((s) => s.environment === 'canary')).toEqual({ service: 'web', environment: 'canary', current: undefined, lastKnownGood: undefined });
+  });
+
+  it('publishes release events only after the change committed', async () => {
+    const events = new EventBus();
+    const seen: string[] = [];
+    events.subscribe(async (event) => {
+      if (event.type === 'release.recorded' || event.type === 'release.status_changed') {
+        const stored = await ledger.get(event.releaseId as string);
+        seen.push(`${event.type}:${stored.status}`);
+      }
+    });
+    const evented = new Ledger(new KyselyLedgerRepository(store.db), clock, events);
+    const release = await evented.record({ service: 'events', environment: 'production', version: '1' }, 'ci');
+    await evented.transition(release.id, 'verified', 'ripcord');
+    expect(seen).toEqual(['release.recorded:live', 'release.status_changed:verified']);
   });
 
   it('stores only token hashes, authenticates and revokes', async () => {
