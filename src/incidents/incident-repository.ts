@@ -1,14 +1,42 @@
 import type { Incident } from './incident.js';
 
+/** A persisted escalation due time: the next page (`page`) or an acknowledgement running out (`ack_timeout`). */
+export interface EscalationTimer {
+  incidentId: string;
+  kind: 'page' | 'ack_timeout';
+  step: number;
+  round: number;
+  dueAt: string;
+}
+
+export interface IncidentFilter {
+  service?: string | undefined;
+  environment?: string | undefined;
+  openOnly?: boolean | undefined;
+}
+
 /** Where incidents live. The domain sees only this; implementations are in-memory (tests) or in src/store. */
 export interface IncidentRepository {
+  /** Inserts or updates; timeline entries are append-only, so entries already stored are never rewritten. */
   save(incident: Incident): Promise<void>;
   get(id: string): Promise<Incident | undefined>;
-  list(filter?: { service?: string; environment?: string }): Promise<Incident[]>;
+  list(filter?: IncidentFilter): Promise<Incident[]>;
+  /** One timer per incident: setting replaces it, `undefined` clears it. */
+  setTimer(incidentId: string, timer: EscalationTimer | undefined): Promise<void>;
+  dueTimers(now: string): Promise<EscalationTimer[]>;
+}
+
+function matches(i: Incident, filter: IncidentFilter): boolean {
+  return (
+    (!filter.service || i.service === filter.service) &&
+    (!filter.environment || i.environment === filter.environment) &&
+    (!filter.openOnly || i.status !== 'resolved')
+  );
 }
 
 export class InMemoryIncidentRepository implements IncidentRepository {
   private readonly items = new Map<string, Incident>();
+  private readonly timers = new Map<string, EscalationTimer>();
 
   async save(incident: Incident): Promise<void> {
     this.items.set(incident.id, structuredClone(incident));
@@ -19,9 +47,19 @@ export class InMemoryIncidentRepository implements IncidentRepository {
     return found ? structuredClone(found) : undefined;
   }
 
-  async list(filter: { service?: string; environment?: string } = {}): Promise<Incident[]> {
+  async list(filter: IncidentFilter = {}): Promise<Incident[]> {
     return [...this.items.values()]
-      .filter((i) => (!filter.service || i.service === filter.service) && (!filter.environment || i.environment === filter.environment))
+      .filter((i) => matches(i, filter))
+      .sort((a, b) => a.id.localeCompare(b.id))
       .map((i) => structuredClone(i));
+  }
+
+  async setTimer(incidentId: string, timer: EscalationTimer | undefined): Promise<void> {
+    if (timer) this.timers.set(incidentId, { ...timer });
+    else this.timers.delete(incidentId);
+  }
+
+  async dueTimers(now: string): Promise<EscalationTimer[]> {
+    return [...this.timers.values()].filter((t) => t.dueAt <= now).sort((a, b) => a.dueAt.localeCompare(b.dueAt));
   }
 }

@@ -169,7 +169,7 @@ export class IncidentService {
   }
 
   private async findOpen(event: RipcordEvent): Promise<Incident | undefined> {
-    const open = (await this.repo.list({ service: event.service, environment: event.environment })).filter((i) => i.status !== 'resolved');
+    const open = await this.repo.list({ service: event.service, environment: event.environment, openOnly: true });
     return open.find((i) => (event.releaseId ? i.releaseId === event.releaseId : true));
   }
 

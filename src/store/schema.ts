@@ -66,6 +66,42 @@ export interface ApiTokensTable {
   last_used_at: string | null;
 }
 
+export interface IncidentsTable {
+  id: string;
+  service: string;
+  environment: string;
+  release_id: string | null;
+  severity: string;
+  status: string;
+  detected_at: string;
+  /** JSON: everything else on the incident except its timeline. */
+  document: string;
+  updated_at: string;
+}
+
+export interface IncidentTimelineTable {
+  incident_id: string;
+  seq: number;
+  at: string;
+  kind: string;
+  text: string;
+  actor: string;
+}
+
+export interface EscalationTimersTable {
+  incident_id: string;
+  kind: string;
+  step: number;
+  round: number;
+  due_at: string;
+}
+
+export interface IncidentTables {
+  incidents: IncidentsTable;
+  incident_timeline: IncidentTimelineTable;
+  escalation_timers: EscalationTimersTable;
+}
+
 export interface Database {
   releases: ReleasesTable;
   snapshots: SnapshotsTable;
@@ -73,3 +109,6 @@ export interface Database {
   audit_log: AuditLogTable;
   api_tokens: ApiTokensTable;
 }
+
+/** Incidents' tables (migration 0040), merged into `Database` by declaration merging so merges stay additive. */
+export interface Database extends IncidentTables {}

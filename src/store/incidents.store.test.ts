@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../core/clock.js';
+import { EventBus } from '../core/events.js';
+import { IncidentService } from '../incidents/incident-service.js';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../test-support/databases.js';
+import { KyselyIncidentRepository } from './kysely-incident-repository.js';
+import { openStore, type Store } from './open-store.js';
+
+/** One suite, both dialects: incidents and escalation timers behave the same on SQLite and PostgreSQL. */
+describe.each(DIALECTS)('incident store on %s', (dialect) => {
+  let database: TestDatabase;
+  let store: Store;
+  const clock = new ManualClock('2026-03-01T14:30:00.000Z');
+  const base = { service: 'web', environment: 'production', releaseId: 'rel_1' };
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    store = await openStore(database.options);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await database?.drop();
+  });
+
+  it('keeps incidents, their append-only timeline and document fields across a reopen', async () => {
+    const bus = new EventBus();
+    const service = new IncidentService(new KyselyIncidentRepository(store.db), clock);
+    service.attach(bus);
+    await bus.publish({ ...base, at: '2026-03-01T14:30:00.000Z', type: 'trigger.fired', trigger: 'errors', severity: 'P1', explanation: 'error rate 12% > 5%' });
+    await bus.publish({ ...base, at: '2026-03-01T14:31:00.000Z', type: 'rollback.started', planId: 'plan_1', reason: 'errors', actor: 'ripcord' });
+    await bus.publish({ ...base, at: '2026-03-01T14:33:00.000Z', type: 'rollback.finished', planId: 'plan_1', outcome: 'failed', durationMs: 120_000, state: 'still on v2' });
+    const [incident] = await service.list();
+    await service.addAction(incident?.id as string, 'write a runbook', 'alice');
+    await service.note(incident?.id as string, 'customers report checkout errors', 'alice');
+
+    const reopened = await openStore(database.options);
+    try {
+      const again = await new KyselyIncidentRepository(reopened.db).get(incident?.id as string);
+      expect(again).toMatchObject({ status: 'mitigating', severity: 'P1', releaseId: 'rel_1', actionItems: [{ id: 1, text: 'write a runbook', owner: 'alice', done: false }] });
+      expect(again?.rollbacks).toEqual([{ planId: 'plan_1', startedAt: '2026-03-01T14:31:00.000Z', reason: 'errors', outcome: 'failed', durationMs: 120_000 }]);
+      expect(again?.timeline.map((t) => t.kind)).toEqual(['opened', 'trigger', 'rollback', 'status', 'rollback', 'note']);
+      expect(again?.timeline.at(-1)).toMatchObject({ actor: 'alice', text: 'customers report checkout errors' });
+      expect(await new KyselyIncidentRepository(reopened.db).list({ service: 'web', openOnly: true })).toHaveLength(1);
+      expect(await new KyselyIncidentRepository(reopened.db).list({ service: 'api' })).toHaveLength(0);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('stores one escalation timer per incident and returns the due ones', async () => {
+    const repo = new KyselyIncidentRepository(store.db);
+    await repo.setTimer('inc_a', { incidentId: 'inc_a', kind: 'page', step: 0, round: 0, dueAt: '2026-03-01T14:35:00.000Z' });
+    await repo.setTimer('inc_a', { incidentId: 'inc_a', kind: 'page', step: 1, round: 0, dueAt: '2026-03-01T14:40:00.000Z' });
+    await repo.setTimer('inc_b', { incidentId: 'inc_b', kind: 'ack_timeout', step: 0, round: 1, dueAt: '2026-03-01T14:36:00.000Z' });
+    expect(await repo.dueTimers('2026-03-01T14:39:00.000Z')).toEqual([{ incidentId: 'inc_b', kind: 'ack_timeout', step: 0, round: 1, dueAt: '2026-03-01T14:36:00.000Z' }]);
+    await repo.setTimer('inc_b', undefined);
+    expect((await repo.dueTimers('2026-03-01T15:00:00.000Z')).map((t) => [t.incidentId, t.step])).toEqual([['inc_a', 1]]);
+  });
+});

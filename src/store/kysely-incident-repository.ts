@@ -1,0 +1,106 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Incident, TimelineEntry } from '../incidents/incident.js';
+import type { EscalationTimer, IncidentFilter, IncidentRepository } from '../incidents/incident-repository.js';
+import type { Database, IncidentsTable } from './schema.js';
+
+type Document = Omit<Incident, 'id' | 'service' | 'environment' | 'releaseId' | 'severity' | 'status' | 'timeline'>;
+
+function toDocument(incident: Incident): string {
+  const { id: _id, service: _s, environment: _e, releaseId: _r, severity: _sev, status: _st, timeline: _t, ...rest } = incident;
+  return JSON.stringify(rest satisfies Document);
+}
+
+function toIncident(row: Selectable<IncidentsTable>, timeline: TimelineEntry[]): Incident {
+  const doc = JSON.parse(row.document) as Document;
+  return {
+    id: row.id,
+    service: row.service,
+    environment: row.environment,
+    releaseId: row.release_id ?? undefined,
+    severity: row.severity as Incident['severity'],
+    status: row.status as Incident['status'],
+    ...doc,
+    timeline,
+  };
+}
+
+/** Incidents on Kysely: the same SQL for SQLite and PostgreSQL. */
+export class KyselyIncidentRepository implements IncidentRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async save(incident: Incident): Promise<void> {
+    const row = {
+      service: incident.service,
+      environment: incident.environment,
+      release_id: incident.releaseId ?? null,
+      severity: incident.severity,
+      status: incident.status,
+      detected_at: incident.milestones.detected ?? new Date(0).toISOString(),
+      document: toDocument(incident),
+      updated_at: new Date().toISOString(),
+    };
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('incidents')
+        .values({ id: incident.id, ...row })
+        .onConflict((oc) => oc.column('id').doUpdateSet(row))
+        .execute();
+      const stored = await trx
+        .selectFrom('incident_timeline')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('incident_id', '=', incident.id)
+        .executeTakeFirstOrThrow();
+      const already = Number(stored.n);
+      const fresh = incident.timeline.slice(already);
+      if (fresh.length > 0) {
+        await trx
+          .insertInto('incident_timeline')
+          .values(fresh.map((t, i) => ({ incident_id: incident.id, seq: already + i, at: t.at, kind: t.kind, text: t.text, actor: t.actor })))
+          .execute();
+      }
+    });
+  }
+
+  async get(id: string): Promise<Incident | undefined> {
+    const row = await this.db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    return toIncident(row, await this.timeline([id]).then((m) => m.get(id) ?? []));
+  }
+
+  async list(filter: IncidentFilter = {}): Promise<Incident[]> {
+    let query = this.db.selectFrom('incidents').selectAll().orderBy('id');
+    if (filter.service) query = query.where('service', '=', filter.service);
+    if (filter.environment) query = query.where('environment', '=', filter.environment);
+    if (filter.openOnly) query = query.where('status', '!=', 'resolved');
+    const rows = await query.execute();
+    const timelines = await this.timeline(rows.map((r) => r.id));
+    return rows.map((r) => toIncident(r, timelines.get(r.id) ?? []));
+  }
+
+  async setTimer(incidentId: string, timer: EscalationTimer | undefined): Promise<void> {
+    await this.db.deleteFrom('escalation_timers').where('incident_id', '=', incidentId).execute();
+    if (timer) {
+      await this.db
+        .insertInto('escalation_timers')
+        .values({ incident_id: incidentId, kind: timer.kind, step: timer.step, round: timer.round, due_at: timer.dueAt })
+        .execute();
+    }
+  }
+
+  async dueTimers(now: string): Promise<EscalationTimer[]> {
+    const rows = await this.db.selectFrom('escalation_timers').selectAll().where('due_at', '<=', now).orderBy('due_at').execute();
+    return rows.map((r) => ({ incidentId: r.incident_id, kind: r.kind as EscalationTimer['kind'], step: Number(r.step), round: Number(r.round), dueAt: r.due_at }));
+  }
+
+  private async timeline(ids: string[]): Promise<Map<string, TimelineEntry[]>> {
+    const result = new Map<string, TimelineEntry[]>();
+    if (ids.length === 0) return result;
+    const rows = await this.db.selectFrom('incident_timeline').selectAll().where('incident_id', 'in', ids).orderBy('incident_id').orderBy('seq').execute();
+    for (const r of rows) {
+      const list = result.get(r.incident_id) ?? [];
+      list.push({ at: r.at, kind: r.kind, text: r.text, actor: r.actor });
+      result.set(r.incident_id, list);
+    }
+    return result;
+  }
+}
