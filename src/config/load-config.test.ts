@@ -122,9 +122,34 @@ environments:
 
   it('exports a JSON Schema that names every top-level and environment key', () => {
     const schema = configJsonSchema() as { properties: Record<string, unknown>; required: string[] };
-    expect(Object.keys(schema.properties)).toEqual(['service', 'policy', 'environments']);
+    expect(Object.keys(schema.properties)).toEqual(['service', 'policy', 'environments', 'people', 'incidents']);
     expect(schema.required).toEqual(['service', 'environments']);
     const text = JSON.stringify(schema);
     for (const key of ['signals', 'triggers', 'rollback', 'verify', 'notify', 'escalation', 'above_baseline', 'flags_off']) expect(text).toContain(`"${key}"`);
+  });
+});
+
+describe('people and incidents config', () => {
+  it('normalises per-severity escalation under severity aliases and reports bad keys by path', () => {
+    const good = parseConfig(
+      [
+        'service: web',
+        'environments:',
+        '  production: {}',
+        'people:',
+        '  alice: { email: alice@example.com, slack: "@alice" }',
+        'incidents:',
+        '  update_every: 5m',
+        '  escalation:',
+        '    Sev1: { steps: [{ after: 0m, to: [alice] }], repeat: 2, ack_timeout: 10m }',
+      ].join('\n'),
+      'ripcord.yaml',
+    );
+    expect(good.ok && good.config.incidents?.escalation.P0).toEqual({ steps: [{ after: 0, to: ['alice'] }], repeat: 2, ackTimeout: 600_000 });
+    expect(good.ok && good.config.incidents?.update_every).toBe(300_000);
+    expect(good.ok && good.config.people?.alice?.slack).toBe('@alice');
+    const bad = parseConfig(['service: web', 'environments:', '  production: {}', 'incidents:', '  escalation:', '    urgent: []'].join('\n'), 'ripcord.yaml');
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.problems.map((p) => p.path).join(' ')).toContain('incidents.escalation');
   });
 });

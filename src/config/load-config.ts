@@ -6,7 +6,7 @@ import { type ConfigProblem, formatPath, formatProblem } from './config-problem.
 import { checkCrossFieldRules } from './cross-field-rules.js';
 import { DEFAULT_POLICY, defaultTriggers } from './defaults.js';
 import { type InterpolationProblem, interpolate, protectReferences } from './interpolate.js';
-import { normalizeEscalation, type RipcordConfig } from './ripcord-config.js';
+import { normalizeEscalation, normalizeIncidents, type RipcordConfig } from './ripcord-config.js';
 import { configSchema, type EnvironmentConfig, environmentSchema, type ParsedConfig } from './schema/config-schema.js';
 import { describeIssues } from './schema-issues.js';
 import { YamlLocator } from './yaml-locator.js';
@@ -106,6 +106,8 @@ function withDefaults(parsed: ParsedConfig): RipcordConfig {
   return {
     service: parsed.service,
     policy: { ...DEFAULT_POLICY, ...stripUndefined(parsed.policy ?? {}) },
+    people: parsed.people,
+    incidents: normalizeIncidents(parsed.incidents),
     environments: Object.fromEntries(
       Object.entries(parsed.environments).map(([name, env]) => {
         const { triggers, escalation, ...rest } = env;

@@ -1,4 +1,5 @@
-import type { Severity } from './schema/fields.js';
+import { parseSeverity, type Severity } from './schema/fields.js';
+import type { IncidentsConfig, PersonConfig } from './schema/incidents-schema.js';
 import type { EscalationConfig } from './schema/notify-schema.js';
 import type { EnvironmentConfig } from './schema/config-schema.js';
 import type { PolicyEntry } from './schema/policy-schema.js';
@@ -23,6 +24,26 @@ export interface RipcordConfig {
   service: string;
   policy: Record<Severity, PolicyEntry>;
   environments: Record<string, EnvironmentPlan>;
+  /** Who can be paged (top-level `people:`). */
+  people?: Record<string, PersonConfig> | undefined;
+  /** How incidents run (top-level `incidents:`), with per-severity escalation normalised. */
+  incidents?: IncidentsPlan | undefined;
+}
+
+export interface IncidentsPlan extends Omit<IncidentsConfig, 'escalation'> {
+  escalation: Partial<Record<Severity, EscalationPolicy>>;
+}
+
+export function normalizeIncidents(incidents: IncidentsConfig | undefined): IncidentsPlan | undefined {
+  if (!incidents) return undefined;
+  const { escalation, ...rest } = incidents;
+  const bySeverity: Partial<Record<Severity, EscalationPolicy>> = {};
+  for (const [key, policy] of Object.entries(escalation ?? {})) {
+    const severity = parseSeverity(key);
+    const normalized = normalizeEscalation(policy);
+    if (severity && normalized) bySeverity[severity] = normalized;
+  }
+  return { ...rest, escalation: bySeverity };
 }
 
 export function normalizeEscalation(escalation: EscalationConfig | undefined): EscalationPolicy | undefined {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { slugField } from './fields.js';
+import { incidentsSchema, peopleSchema } from './incidents-schema.js';
 import { escalationSchema, notifierSchema } from './notify-schema.js';
 import { policySchema } from './policy-schema.js';
 import { providerSchema } from './provider-schema.js';
@@ -25,6 +26,8 @@ export const configSchema = z.strictObject({
   environments: z
     .record(slugField, environmentSchema)
     .refine((envs) => Object.keys(envs).length > 0, { error: 'declare at least one environment' }),
+  people: peopleSchema.optional(),
+  incidents: incidentsSchema.optional(),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
