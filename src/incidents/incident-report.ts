@@ -67,7 +67,7 @@ export function renderIncidentReport(incident: Incident): string {
     'What the system saw:',
     ...triggerLines(incident),
     '',
-    `Why it happened: ${TO_BE_WRITTEN}`,
+    `Why it happened: ${incident.rootCause ?? TO_BE_WRITTEN}`,
     '',
     '## Resolution',
     '',
@@ -99,7 +99,7 @@ export function renderPostmortem(incident: Incident): string {
     `- Date: ${(m.started ?? m.detected ?? '').slice(0, 10)}`,
     `- Duration: ${minutesBetween(m.started ?? m.detected, m.resolved)}`,
     `- Severity: ${SEVERITY_WORDS[incident.severity]} (${incident.severity})`,
-    `- Root Cause: ${TO_BE_WRITTEN}`,
+    `- Root Cause: ${incident.rootCause ?? TO_BE_WRITTEN}`,
     '',
     '## Milestones',
     '',
@@ -125,7 +125,7 @@ export function renderPostmortem(incident: Incident): string {
     '',
     ...triggerLines(incident),
     '',
-    TO_BE_WRITTEN,
+    incident.rootCause ?? TO_BE_WRITTEN,
     '',
     '## Resolution',
     '',
@@ -165,7 +165,7 @@ export function renderRollbackLog(incidents: Incident[]): string {
       const method = i.timeline.find((t) => t.kind === 'rollback_step')?.text.split(' ')[1] ?? 'ripcord';
       const duration = r.durationMs !== undefined ? `${(r.durationMs / 60_000).toFixed(1)}min` : 'running';
       const outcome = r.outcome === 'failed' ? ' (failed)' : r.unnecessary ? ' (unnecessary)' : '';
-      return `| ${r.startedAt.slice(0, 10)} | ${hhmm(r.startedAt)} | ${cell(r.reason)} | ${cell(method)} | ${duration}${outcome} | ${cell(i.title)} |`;
+      return `| ${r.startedAt.slice(0, 10)} | ${hhmm(r.startedAt)} | ${cell(r.reason)} | ${cell(method)} | ${duration}${outcome} | ${cell(i.rootCause ?? i.title)} |`;
     });
   return ['| Date | Time | Trigger | Method | Duration | Root Cause |', '|------|------|---------|--------|----------|------------|', ...rows, ''].join('\n');
 }

@@ -38,6 +38,10 @@ export interface Incident {
   timeline: TimelineEntry[];
   checklist: PhaseItem[];
   actionItems: { id: number; text: string; owner?: string | undefined; done: boolean }[];
+  /** Written by a person; reports mark it "to be written" until then. */
+  rootCause?: string | undefined;
+  /** When the last periodic update went out (seed 003: every 5 minutes). */
+  lastUpdateAt?: string | undefined;
   rollbacks: { planId: string; startedAt: string; reason: string; outcome?: 'succeeded' | 'failed' | undefined; durationMs?: number | undefined; unnecessary?: boolean | undefined }[];
 }
 
