@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { slugField } from './fields.js';
+import { configFilesSchema, databaseSchema, gitSettingsSchema } from './environment-extras-schema.js';
 import { escalationSchema, notifierSchema } from './notify-schema.js';
 import { policySchema } from './policy-schema.js';
 import { providerSchema } from './provider-schema.js';
@@ -16,6 +17,12 @@ export const environmentSchema = z.strictObject({
   verify: z.array(verifyStepSchema).optional(),
   notify: z.array(notifierSchema).optional(),
   escalation: escalationSchema.optional(),
+  /** The database the `backup` safeguard dumps and `{database: …}` rollback steps act on (postgres provider). */
+  database: databaseSchema.optional(),
+  /** Environment files the config safeguard snapshots and `{config: restore}` restores (config provider). */
+  config_files: configFilesSchema.optional(),
+  /** The deploy repository, for the `tag` safeguard (git provider). */
+  git: gitSettingsSchema.optional(),
 });
 
 /** `ripcord.yaml`: the rollback plan of one service, as configuration. */
