@@ -4,6 +4,9 @@ import type { Measurements } from './measurement.js';
 import { SequentialCountTest } from './sequential-count-test.js';
 import type { TriggerResult } from './trigger-result.js';
 
+/** A fresh comparison starts every minute, so a regression that begins late is caught as fast as one at deploy. */
+export const START_EVERY_MS = 60_000;
+
 type Outcome = Omit<TriggerResult, 'trigger' | 'kind' | 'severity'>;
 
 /** `requests.error_rate` counts errors; any latency metric counts requests slower than the baseline's P95. */
@@ -28,14 +31,14 @@ export function judgeCanary(refs: string[], m: Measurements, alpha: number): Out
     const dot = ref.lastIndexOf('.');
     const signal = ref.slice(0, dot);
     const kind = countedAs(ref.slice(dot + 1));
-    const test = new SequentialCountTest(alphaEach);
+    const test = new SequentialCountTest(alphaEach, { startEvery: START_EVERY_MS });
     const buckets = m.arms(signal);
     const concurrent = buckets.some((b) => b.canary.total > 0 && b.baseline.total > 0);
     const reference = concurrent ? undefined : m.baselineRates?.(signal);
     for (const bucket of buckets) {
       const canary = { total: bucket.canary.total, bad: bucket.canary[kind] };
-      if (reference) test.updateAgainstRate(canary, kind === 'errors' ? reference.errorRate : reference.slowRate);
-      else test.update(canary, { total: bucket.baseline.total, bad: bucket.baseline[kind] });
+      if (reference) test.updateAgainstRate(canary, kind === 'errors' ? reference.errorRate : reference.slowRate, bucket.at);
+      else test.update(canary, { total: bucket.baseline.total, bad: bucket.baseline[kind] }, bucket.at);
     }
     const state = test.state();
     const what = kind === 'errors' ? 'error rate' : 'share slower than baseline P95';

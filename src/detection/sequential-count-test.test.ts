@@ -78,6 +78,38 @@ describe('SequentialCountTest', () => {
     expect(good.rejected).toBe(false);
   });
 
+  it('with a fresh start every minute, catches a regression an hour after the deploy about as fast as one at deploy', () => {
+    const detect = (onset: number, seed: number, startEvery?: number) => {
+      const random = seededRandom(seed);
+      const test = new SequentialCountTest(0.001, { startEvery });
+      for (let t = 0; t < onset + 3600; t++) {
+        const p = t >= onset ? 0.05 : 0.01;
+        test.update({ total: 10, bad: binomial(random, 10, p) }, { total: 190, bad: binomial(random, 190, 0.01) }, t);
+        if (test.rejected) return t - onset;
+      }
+      return Number.POSITIVE_INFINITY;
+    };
+    const late = [1, 2, 3, 4, 5].map((seed) => detect(3600, seed, 60)).sort((a, b) => a - b)[2] as number;
+    const early = [1, 2, 3, 4, 5].map((seed) => detect(0, seed, 60)).sort((a, b) => a - b)[2] as number;
+    const lateWithoutRestarts = [1, 2, 3, 4, 5].map((seed) => detect(3600, seed)).sort((a, b) => a - b)[2] as number;
+    expect(late).toBeLessThan(early * 3);
+    expect(late).toBeLessThan(lateWithoutRestarts);
+  });
+
+  it('keeps the false-rollback rate at or below α with restarts too (simulation)', () => {
+    const alpha = 0.01;
+    const random = seededRandom(43);
+    let rejected = 0;
+    for (let run = 0; run < 1000; run++) {
+      const test = new SequentialCountTest(alpha, { startEvery: 60 });
+      for (let t = 0; t < 3600 && !test.rejected; t += 10) {
+        test.update({ total: 50, bad: binomial(random, 50, 0.01) }, { total: 950, bad: binomial(random, 950, 0.01) }, t);
+      }
+      if (test.rejected) rejected += 1;
+    }
+    expect(rejected / 1000).toBeLessThanOrEqual(alpha);
+  });
+
   it('rejects bad arguments with a message', () => {
     expect(() => new SequentialCountTest(0)).toThrow(/alpha/);
     expect(() => new SequentialCountTest(0.01, [0.5])).toThrow(/above 1/);

@@ -39,31 +39,98 @@ export interface CountTestState {
   bestRho: number;
 }
 
+export interface CountTestOptions {
+  grid?: readonly number[] | undefined;
+  /**
+   * Also start a fresh comparison every `startEvery` time units (the unit of `at` in `update`), so a
+   * regression that begins an hour after the deploy is not held back by the hour of good evidence
+   * before it. Start j gets prior weight 1/((j+1)(j+2)) (they sum to 1), so the mixture is still a
+   * test martingale and the α bound holds; dropping the weakest starts only lowers it.
+   */
+  startEvery?: number | undefined;
+  /** At most this many starts are kept (the weakest, never the newest, are dropped). Default 12. */
+  maxStarts?: number | undefined;
+}
+
+interface Start {
+  logWeight: number;
+  logLr: number[];
+}
+
 export class SequentialCountTest {
-  private readonly logWeights: number[];
-  private readonly logLr: number[];
+  private readonly grid: readonly number[];
+  private readonly logGridWeight: number;
   private readonly logRho: number[];
+  private readonly starts: Start[] = [];
+  private readonly logNorm: number[];
+  private startIndex = 0;
+  private nextStartAt: number | undefined;
+  private readonly startEvery: number | undefined;
+  private readonly maxStarts: number;
   readonly canary: ArmCounts = { total: 0, bad: 0 };
   readonly baseline: ArmCounts = { total: 0, bad: 0 };
   private rejectedOnce = false;
+  private readonly logThreshold: number;
 
   constructor(
     readonly alpha: number,
-    readonly grid: readonly number[] = DEFAULT_RHO_GRID,
+    options: CountTestOptions | readonly number[] = {},
   ) {
+    const opts: CountTestOptions = Array.isArray(options) ? { grid: options as readonly number[] } : (options as CountTestOptions);
+    this.grid = opts.grid ?? DEFAULT_RHO_GRID;
     if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be between 0 and 1, got ${alpha}`);
-    if (grid.some((rho) => !(rho > 1))) throw new RangeError('every rate ratio of the grid must be above 1 (one-sided test)');
-    this.logWeights = grid.map(() => -Math.log(grid.length));
-    this.logLr = grid.map(() => 0);
-    this.logRho = grid.map((rho) => Math.log(rho));
+    if (this.grid.some((rho) => !(rho > 1))) throw new RangeError('every rate ratio of the grid must be above 1 (one-sided test)');
+    this.logGridWeight = -Math.log(this.grid.length);
+    this.logRho = this.grid.map((rho) => Math.log(rho));
+    this.logNorm = this.grid.map(() => 0);
+    this.startEvery = opts.startEvery;
+    this.maxStarts = opts.maxStarts ?? 12;
+    this.logThreshold = Math.log(1 / alpha);
+    if (this.startEvery === undefined) this.starts.push({ logWeight: 0, logLr: this.grid.map(() => 0) });
   }
 
   get threshold(): number {
     return 1 / this.alpha;
   }
 
-  /** Adds one bucket of concurrent traffic. Buckets with traffic in one arm only carry no evidence. */
-  update(canary: ArmCounts, baseline: ArmCounts): void {
+  /** Opens the starts due by time `at` (only with `startEvery`). */
+  private advance(at: number | undefined): void {
+    if (this.startEvery === undefined) return;
+    const now = at ?? this.nextStartAt ?? 0;
+    if (this.nextStartAt === undefined) this.nextStartAt = now;
+    while (now >= this.nextStartAt) {
+      const j = this.startIndex++;
+      this.starts.push({ logWeight: -Math.log((j + 1) * (j + 2)), logLr: this.grid.map(() => 0) });
+      this.nextStartAt += this.startEvery;
+      if (this.starts.length > this.maxStarts) {
+        let weakest = 0;
+        let weakestLog = Number.POSITIVE_INFINITY;
+        for (let i = 0; i < this.starts.length - 1; i++) {
+          const value = this.startLog(this.starts[i] as Start);
+          if (value < weakestLog) {
+            weakestLog = value;
+            weakest = i;
+          }
+        }
+        this.starts.splice(weakest, 1);
+      }
+    }
+  }
+
+  private startLog(start: Start): number {
+    let max = Number.NEGATIVE_INFINITY;
+    for (const v of start.logLr) if (v > max) max = v;
+    let sum = 0;
+    for (const v of start.logLr) sum += Math.exp(v - max);
+    return start.logWeight + this.logGridWeight + max + Math.log(sum);
+  }
+
+  /**
+   * Adds one bucket of concurrent traffic observed at time `at` (any unit, matching `startEvery`).
+   * Buckets with traffic in one arm only carry no evidence.
+   */
+  update(canary: ArmCounts, baseline: ArmCounts, at?: number): void {
+    this.advance(at);
     this.canary.total += canary.total;
     this.canary.bad += canary.bad;
     this.baseline.total += baseline.total;
@@ -72,12 +139,15 @@ export class SequentialCountTest {
     const s = canary.total / (canary.total + baseline.total);
     const badC = Math.min(canary.bad, canary.total);
     const badB = Math.min(baseline.bad, baseline.total);
-    for (let k = 0; k < this.logLr.length; k++) {
-      // log(ρs + 1 − s) is the normaliser of θ(ρ); canary events gain log ρ, every event pays the normaliser.
-      const logNorm = Math.log1p(s * ((this.grid[k] as number) - 1));
-      this.logLr[k] = (this.logLr[k] as number) + badC * ((this.logRho[k] as number) - logNorm) - badB * logNorm;
+    // log(ρs + 1 − s) is the normaliser of θ(ρ); canary events gain log ρ, every event pays the normaliser.
+    for (let k = 0; k < this.grid.length; k++) this.logNorm[k] = Math.log1p(s * ((this.grid[k] as number) - 1));
+    for (const start of this.starts) {
+      for (let k = 0; k < this.grid.length; k++) {
+        const norm = this.logNorm[k] as number;
+        start.logLr[k] = (start.logLr[k] as number) + badC * ((this.logRho[k] as number) - norm) - badB * norm;
+      }
     }
-    if (this.logBayesFactor() >= Math.log(this.threshold)) this.rejectedOnce = true;
+    this.check();
   }
 
   /**
@@ -85,22 +155,35 @@ export class SequentialCountTest {
    * a bucket is Poisson with mean total·p0 under no regression, p0 the baseline rate known before the
    * release (pass a conservative upper bound of it). L_ρ gains bad·log ρ − (ρ − 1)·total·p0.
    */
-  updateAgainstRate(canary: ArmCounts, baselineRate: number): void {
+  updateAgainstRate(canary: ArmCounts, baselineRate: number, at?: number): void {
+    this.advance(at);
     this.canary.total += canary.total;
     this.canary.bad += canary.bad;
     if (canary.total <= 0 || !(baselineRate > 0)) return;
     const expected = canary.total * baselineRate;
-    for (let k = 0; k < this.logLr.length; k++) {
-      this.logLr[k] = (this.logLr[k] as number) + canary.bad * (this.logRho[k] as number) - ((this.grid[k] as number) - 1) * expected;
+    for (const start of this.starts) {
+      for (let k = 0; k < this.grid.length; k++) {
+        start.logLr[k] = (start.logLr[k] as number) + canary.bad * (this.logRho[k] as number) - ((this.grid[k] as number) - 1) * expected;
+      }
     }
-    if (this.logBayesFactor() >= Math.log(this.threshold)) this.rejectedOnce = true;
+    this.check();
+  }
+
+  /** Cheap bound first (largest term × number of terms); the exact sum only when it could cross. */
+  private check(): void {
+    let max = Number.NEGATIVE_INFINITY;
+    for (const start of this.starts) for (const v of start.logLr) if (v + start.logWeight > max) max = v + start.logWeight;
+    if (max + this.logGridWeight + Math.log(this.starts.length * this.grid.length) < this.logThreshold) return;
+    if (this.logBayesFactor() >= this.logThreshold) this.rejectedOnce = true;
   }
 
   logBayesFactor(): number {
     let max = Number.NEGATIVE_INFINITY;
-    for (let k = 0; k < this.logLr.length; k++) max = Math.max(max, (this.logLr[k] as number) + (this.logWeights[k] as number));
+    const logs = this.starts.map((start) => this.startLog(start));
+    for (const v of logs) if (v > max) max = v;
+    if (max === Number.NEGATIVE_INFINITY) return 0;
     let sum = 0;
-    for (let k = 0; k < this.logLr.length; k++) sum += Math.exp((this.logLr[k] as number) + (this.logWeights[k] as number) - max);
+    for (const v of logs) sum += Math.exp(v - max);
     return max + Math.log(sum);
   }
 
@@ -110,15 +193,23 @@ export class SequentialCountTest {
   }
 
   state(): CountTestState {
-    let best = 0;
-    for (let k = 1; k < this.logLr.length; k++) if ((this.logLr[k] as number) > (this.logLr[best] as number)) best = k;
+    let bestRho = this.grid[0] as number;
+    let bestValue = Number.NEGATIVE_INFINITY;
+    for (const start of this.starts) {
+      start.logLr.forEach((v, k) => {
+        if (v + start.logWeight > bestValue) {
+          bestValue = v + start.logWeight;
+          bestRho = this.grid[k] as number;
+        }
+      });
+    }
     return {
       canary: { ...this.canary },
       baseline: { ...this.baseline },
-      bayesFactor: Math.exp(this.logBayesFactor()),
+      bayesFactor: Math.exp(this.starts.length > 0 ? this.logBayesFactor() : 0),
       threshold: this.threshold,
       rejected: this.rejected,
-      bestRho: this.grid[best] as number,
+      bestRho,
     };
   }
 }
