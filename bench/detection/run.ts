@@ -16,6 +16,8 @@ const FRR_RUNS = quick ? 500 : 10_000;
 const ALPHA = 0.001;
 const HORIZON = 3600;
 const FRR_HORIZON = 1800;
+/** No-regression streams are looked at every 5 s: the server's watcher tick (the TTD runs look every second). */
+const FRR_DT = 5;
 const makeDetectors = (): Detector[] => [new SeedsRule(), new ArgoInterval(), new KayentaMannWhitney(), new SequentialJudge(ALPHA)];
 const NAMES = makeDetectors().map((d) => d.name);
 
@@ -39,23 +41,33 @@ function censored(ttd: (number | undefined)[], q: number): number | undefined {
 }
 
 const fmt = (seconds: number | undefined) => (seconds === undefined ? '—' : formatDuration(seconds * 1000));
-/** Exact one-sided 95% upper bound of a binomial proportion (Clopper-Pearson), by bisection. */
+/**
+ * One-sided 95% upper bound of a binomial proportion: exact (Clopper-Pearson, summed in log space)
+ * for small counts, Wilson's score bound for large ones.
+ */
 function upper95(k: number, n: number): number {
   if (k >= n) return 1;
-  const tailAtMost = (p: number) => {
-    let term = (1 - p) ** n;
-    let sum = term;
+  if (k > 100) {
+    const z = 1.6448536;
+    const p = k / n;
+    return (p + (z * z) / (2 * n) + z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
+  }
+  const logTailAtMost = (p: number) => {
+    let logTerm = n * Math.log1p(-p);
+    let max = logTerm;
+    const logs = [logTerm];
     for (let i = 1; i <= k; i++) {
-      term *= ((n - i + 1) / i) * (p / (1 - p));
-      sum += term;
+      logTerm += Math.log((n - i + 1) / i) + Math.log(p / (1 - p));
+      logs.push(logTerm);
+      if (logTerm > max) max = logTerm;
     }
-    return sum;
+    return max + Math.log(logs.reduce((sum, v) => sum + Math.exp(v - max), 0));
   };
   let lo = k / n;
   let hi = 1;
   for (let i = 0; i < 60; i++) {
     const mid = (lo + hi) / 2;
-    if (tailAtMost(mid) > 0.05) lo = mid;
+    if (logTailAtMost(mid) > Math.log(0.05)) lo = mid;
     else hi = mid;
   }
   return hi;
@@ -141,7 +153,7 @@ for (const row of rows) {
 out();
 
 // ---------- false rollbacks ----------
-out(`## False-rollback rate with no regression (${FRR_RUNS.toLocaleString('en-US')} streams per configuration, ${formatDuration(FRR_HORIZON * 1000)} each; 95% upper bound in brackets)`);
+out(`## False-rollback rate with no regression (${FRR_RUNS.toLocaleString('en-US')} streams per configuration, ${formatDuration(FRR_HORIZON * 1000)} each, looked at every ${FRR_DT} s; one-sided 95% upper bound in brackets)`);
 out();
 out(`| canary req/s | share | baseline | ${NAMES.join(' | ')} |`);
 out(`|---|---|---|${NAMES.map(() => '---').join('|')}|`);
@@ -149,7 +161,7 @@ const frrWorst: number[] = NAMES.map(() => 0);
 for (const rate of RATES)
   for (const share of SHARES)
     for (const base of BASES) {
-      const scenario: Scenario = { canaryRate: rate, share, baseBad: base, canaryBad: base, onset: 0, horizon: FRR_HORIZON, dt: 1 };
+      const scenario: Scenario = { canaryRate: rate, share, baseBad: base, canaryBad: base, onset: 0, horizon: FRR_HORIZON, dt: FRR_DT };
       const random = seededRandom(10_000 + seed++);
       const fired = NAMES.map(() => 0);
       for (let r = 0; r < FRR_RUNS; r++) {
@@ -219,7 +231,7 @@ for (const rate of RATES)
       }
       let fired = 0;
       if (onset === 0) {
-        const h0: Scenario = { ...scenario, canaryBad: 0.05, horizon: FRR_HORIZON };
+        const h0: Scenario = { ...scenario, canaryBad: 0.05, horizon: FRR_HORIZON, dt: FRR_DT };
         for (let r = 0; r < FRR_RUNS; r++) if (simulate(h0, [new SequentialJudge(ALPHA)], random).ttd[0] !== undefined) fired += 1;
       }
       const sprt = sprtSeconds(scenario, ALPHA);

@@ -33,7 +33,11 @@ export function judgeCanary(refs: string[], m: Measurements, alpha: number): Out
     const kind = countedAs(ref.slice(dot + 1));
     const test = new SequentialCountTest(alphaEach, { startEvery: START_EVERY_MS });
     const buckets = m.arms(signal);
-    const concurrent = buckets.some((b) => b.canary.total > 0 && b.baseline.total > 0);
+    // Concurrent arms (a canary) when most canary buckets also have baseline traffic; a plain deploy where
+    // the old version drains for a few seconds is "before/after" and compares with the rate before.
+    const both = buckets.filter((b) => b.canary.total > 0 && b.baseline.total > 0).length;
+    const canaryOnly = buckets.filter((b) => b.canary.total > 0 && b.baseline.total === 0).length;
+    const concurrent = both > 0 && (both >= canaryOnly || !m.baselineRates?.(signal));
     const reference = concurrent ? undefined : m.baselineRates?.(signal);
     for (const bucket of buckets) {
       const canary = { total: bucket.canary.total, bad: bucket.canary[kind] };

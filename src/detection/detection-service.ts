@@ -262,8 +262,7 @@ export class DetectionService {
     const agg = this.deps.aggregator;
     if (state.baselineP95 === undefined) {
       // Fixed once per release: the baseline before the deploy, or (canary arms) its first minutes.
-      let before = agg.window(service, environment, baseline, state.deployedAt - BASELINE_WINDOW_MS, state.deployedAt);
-      if (before.total < 100) before = agg.window(service, environment, [...baseline, ...candidate.filter((l) => l !== 'canary' && l !== state.release.version && l !== state.release.id)], state.deployedAt - BASELINE_WINDOW_MS, state.deployedAt);
+      const before = agg.window(service, environment, baseline, state.deployedAt - BASELINE_WINDOW_MS, state.deployedAt);
       const concurrent = agg.window(service, environment, baseline, state.deployedAt, now + 1);
       const source = before.total >= 100 ? before : concurrent.total >= 200 ? concurrent : undefined;
       if (source?.p95 !== undefined) {

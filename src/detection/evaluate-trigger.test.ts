@@ -99,6 +99,16 @@ describe('canary judge trigger', () => {
     expect(evaluateTrigger(canary, measurements({ arms: same })).state).toBe('ok');
     expect(evaluateTrigger(canary, measurements({})).state).toBe('no_data');
   });
+  it('without concurrent baseline traffic, compares with the rate measured before the release', () => {
+    const arms = { requests: Array.from({ length: 120 }, (_, i) => ({ at: NOW - (120 - i) * 1000, canary: { total: 20, errors: i % 4 === 0 ? 1 : 0, slow: 0 }, baseline: { total: 0, errors: 0, slow: 0 } })) };
+    const withRateBefore = (errorRate: number) => ({ ...measurements({ arms }), baselineRates: () => ({ errorRate, slowRate: 0.05 }) });
+    const bad = evaluateTrigger(canary, withRateBefore(0.002));
+    expect(bad.state).toBe('firing');
+    expect(bad.explanation).toMatch(/^canary error rate 1\.3% \(30\/2400\) vs baseline before release 0\.2%; Bayes factor/);
+    expect(evaluateTrigger(canary, withRateBefore(0.02)).state).toBe('ok');
+    expect(evaluateTrigger(canary, measurements({ arms })).state).toBe('no_data');
+  });
+
   it('splits α across metrics and judges latency by requests slower than the baseline P95', () => {
     const arms = { requests: [{ at: NOW, canary: { total: 400, errors: 2, slow: 80 }, baseline: { total: 3600, errors: 18, slow: 180 } }] };
     const result = evaluateTrigger({ canary: ['requests.error_rate', 'requests.latency'], severity: 'P1' }, measurements({ arms }));

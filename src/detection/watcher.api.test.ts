@@ -154,3 +154,52 @@ environments:
     expect(watch.triggers.find((t: { trigger: string }) => t.trigger.startsWith('bugs.count')).state).toBe('firing');
   });
 });
+
+describe('watcher on a plain deploy (before/after, no canary arms)', () => {
+  let database: TestDatabase;
+  let app: App;
+  const clock = new ManualClock('2026-03-01T10:00:00.000Z');
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    const yaml = `service: pulse
+environments:
+  production:
+    signals:
+      requests: { ingest: true }
+    triggers:
+      - { canary: [requests.error_rate, requests.latency], severity: P1 }
+      - { signal: requests.p95, above_baseline: 50%, severity: P2 }
+`;
+    const parsed = parseConfig(yaml, 'ripcord.yaml', {});
+    if (!parsed.ok) throw new Error('config should be valid');
+    app = await createApp({ ...database.options, config: parsed.config, adminToken: ADMIN, clock, watchIntervalMs: 0, logger: createLogger({ level: 'silent' }) });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('fixes the baseline from the 10 minutes before the deploy and judges the new release against it', async () => {
+    await app.ledger.record({ service: 'pulse', environment: 'production', version: 'v1' }, 'ci');
+    const sink = app.detection.aggregator;
+    const feed = (release: string, seconds: number, errorEvery: number, latency: (i: number) => number) => {
+      const start = clock.now().getTime();
+      for (let s = 0; s < seconds; s++) {
+        for (let i = 0; i < 20; i++) sink.record({ service: 'pulse', environment: 'production', release, ok: (s * 20 + i) % errorEvery !== 0, latencyMs: latency(i), at: start + s * 1000 });
+      }
+      clock.advance(seconds * 1000);
+    };
+    feed('v1', 600, 100, (i) => 50 + i * 5); // 1% errors, P95 ≈ 145 ms
+    await app.ledger.record({ service: 'pulse', environment: 'production', version: 'v2' }, 'ci');
+    feed('v2', 120, 20, (i) => 80 + i * 10); // 5% errors, slower
+    await app.detection.detection.tick();
+    const watch = app.detection.detection.verdict('pulse', 'production');
+    expect(watch?.verdict).toBe('unhealthy');
+    const judge = watch?.triggers.find((t) => t.kind === 'canary');
+    expect(judge?.state).toBe('firing');
+    expect(judge?.explanation).toMatch(/canary error rate 5% \(120\/2400\) vs baseline before release 1\.\d+%; Bayes factor [\d,]+ ≥ 2,000/);
+    expect(judge?.explanation).toContain('share slower than baseline P95');
+    expect(watch?.triggers.find((t) => t.kind === 'baseline')?.state).toBe('firing');
+  });
+});
