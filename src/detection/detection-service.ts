@@ -143,8 +143,19 @@ export class DetectionService {
     };
   }
 
-  /** One pass over every environment. Tests drive it with a ManualClock; the server on a timer. */
-  async tick(): Promise<void> {
+  private queue: Promise<void> = Promise.resolve();
+
+  /**
+   * One pass over every environment. Tests drive it with a ManualClock; the server on a timer and right
+   * after an Alertmanager delivery. Passes never overlap: a second call waits for the first.
+   */
+  tick(): Promise<void> {
+    const next = this.queue.then(() => this.pass());
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async pass(): Promise<void> {
     const { config } = this.deps;
     const known = Object.keys(config.environments).map((environment) => ({ service: config.service, environment }));
     const summaries = await this.deps.ledger.summary(known);
