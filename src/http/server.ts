@@ -81,8 +81,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     void reply.code(500).send(errorBody('internal', `internal error; the server log has the details under request id ${request.id}`));
   });
 
-  // `Content-Encoding: gzip` bodies (ingest batches) are unzipped before parsing; the body limit
-  // counts the compressed bytes received, as Fastify's own example does.
+  // `Content-Encoding: gzip` bodies (ingest batches) are unzipped before parsing. The body limit applies
+  // to the unzipped bytes (so no zip bombs); `receivedEncodedLength` lets Fastify check Content-Length
+  // against the bytes actually received.
   app.addHook('preParsing', async (request, _reply, payload) => {
     if (request.headers['content-encoding'] !== 'gzip') return payload;
     const gunzip = createGunzip();
