@@ -117,6 +117,31 @@ describe('SequentialCountTest', () => {
 });
 
 describe('sprtExpectedBadEvents', () => {
+  it("matches a simulated one-sided SPRT that knows ρ (Wald's approximation, overshoot ignored)", () => {
+    // ρ = 3, s = 0.2, α = 0.001: each bad event is a canary one with θ = 3·0.2/(3·0.2 + 0.8).
+    const random = seededRandom(11);
+    const rho = 3;
+    const s = 0.2;
+    const theta = (rho * s) / (rho * s + 1 - s);
+    const up = Math.log(theta / s);
+    const down = Math.log((1 - theta) / (1 - s));
+    let total = 0;
+    const runs = 4000;
+    for (let run = 0; run < runs; run++) {
+      let llr = 0;
+      let n = 0;
+      while (llr < Math.log(1000)) {
+        llr += random() < theta ? up : down;
+        n += 1;
+      }
+      total += n;
+    }
+    const mean = total / runs;
+    const wald = sprtExpectedBadEvents(rho, s, 0.001);
+    expect(mean).toBeGreaterThanOrEqual(wald);
+    expect(mean).toBeLessThan(wald * 1.15);
+  });
+
   it('is log(1/α) over the KL divergence of the per-event split', () => {
     // s = 0.5, ρ = 3 → θ = 0.75; KL = 0.75 ln 1.5 + 0.25 ln 0.5.
     const kl = 0.75 * Math.log(1.5) + 0.25 * Math.log(0.5);
