@@ -8,7 +8,7 @@ import type { Decision } from '../decisions/decision.js';
 import type { DecisionService } from '../decisions/decision-service.js';
 import type { Impact } from '../decisions/policy.js';
 import type { EnvironmentSummary } from '../deployments/ledger.js';
-import type { Release } from '../deployments/release.js';
+import type { Release, Transition } from '../deployments/release.js';
 import type { AlertStore } from '../signals/alert-store.js';
 import type { BugReportRepository } from '../signals/bug-reports.js';
 import { type ProbeConfig, type ProbeResult, runProbe } from '../signals/http-probe.js';
@@ -29,7 +29,7 @@ const BASELINE_WINDOW_MS = 10 * MINUTE;
 
 export interface DetectionDeps {
   config: RipcordConfig;
-  ledger: { summary(known: { service: string; environment: string }[]): Promise<EnvironmentSummary[]>; get(id: string): Promise<Release> };
+  ledger: { summary(known: { service: string; environment: string }[]): Promise<EnvironmentSummary[]>; get(id: string): Promise<Release & { transitions?: Transition[] | undefined }> };
   aggregator: OutcomeAggregator;
   alerts: AlertStore;
   reports: BugReportRepository;
@@ -185,10 +185,13 @@ export class DetectionService {
       return existing;
     }
     const previous = release.previousReleaseId ? await this.deps.ledger.get(release.previousReleaseId).catch(() => undefined) : undefined;
+    // A release put back by a rollback (superseded → live) is watched from that moment, not its first deploy.
+    const details = await this.deps.ledger.get(release.id).catch(() => undefined);
+    const returned = details?.transitions?.filter((t) => t.to === 'live' && t.from === 'superseded').at(-1);
     const state: WatchState = {
       release,
       previous,
-      deployedAt: Date.parse(release.deployedAt),
+      deployedAt: Math.max(Date.parse(release.deployedAt), returned ? Date.parse(returned.at) : 0),
       series: new Map(),
       baselineValues: new Map(),
       lastProbe: new Map(),
