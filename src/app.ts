@@ -5,6 +5,7 @@ import type { RipcordConfig } from './config/ripcord-config.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { EventBus } from './core/events.js';
 import { Ledger } from './deployments/ledger.js';
+import { createDetectionModule, type DetectionModule } from './detection-module.js';
 import { HttpMetrics } from './http/http-metrics.js';
 import { allRoutes } from './http/routes/index.js';
 import { buildServer } from './http/server.js';
@@ -22,6 +23,8 @@ export interface AppOptions {
   adminToken?: string | undefined;
   logger?: Logger | undefined;
   clock?: Clock | undefined;
+  /** How often the watcher ticks (ms); 0 = never on its own (tests call `detection.detection.tick()`). Default 5000. */
+  watchIntervalMs?: number | undefined;
 }
 
 export interface App {
@@ -34,6 +37,8 @@ export interface App {
   logger: Logger;
   /** Domain events: features publish, incidents and notifiers subscribe. */
   events: EventBus;
+  /** Signals, the watcher and decisions (issue 3): `detection.detection.verdict(service, env)`. */
+  detection: DetectionModule;
   /** Set on the first start without RIPCORD_ADMIN_TOKEN: print it once, it is not stored. */
   generatedAdminToken?: string | undefined;
   close(): Promise<void>;
@@ -50,8 +55,10 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     const tokens = new TokenService(new KyselyTokenRepository(store.db), clock);
     const generatedAdminToken = await tokens.bootstrap(options.adminToken);
     const metrics = new HttpMetrics();
-    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens });
+    const detection = await createDetectionModule({ config: options.config, db: store.db, ledger, events, clock, logger });
+    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection });
     const server = await buildServer({ routes, tokens, metrics, logger });
+    if ((options.watchIntervalMs ?? 5000) > 0) detection.detection.start(options.watchIntervalMs ?? 5000);
     return {
       config: options.config,
       store,
@@ -62,7 +69,9 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       logger,
       events,
       generatedAdminToken,
+      detection,
       close: async () => {
+        await detection.detection.stop();
         await server.close();
         await store.close();
       },

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { registerDecision } from './commands/decision-command.js';
 import { registerDeploy } from './commands/deploy-command.js';
 import { registerDeployments } from './commands/deployments-command.js';
 import { registerInit } from './commands/init-command.js';
@@ -8,6 +9,7 @@ import { registerServe } from './commands/serve-command.js';
 import { registerStatus } from './commands/status-command.js';
 import { registerToken } from './commands/token-command.js';
 import { registerValidate } from './commands/validate-command.js';
+import { registerWatch } from './commands/watch-command.js';
 import { describeError, exitCodeFor } from './exit-codes.js';
 
 export function buildProgram(): Command {
@@ -19,7 +21,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
-  for (const register of [registerServe, registerValidate, registerSchema, registerInit, registerDeploy, registerDeployments, registerStatus, registerToken]) {
+  for (const register of [registerServe, registerValidate, registerSchema, registerInit, registerDeploy, registerDeployments, registerStatus, registerToken, registerWatch, registerDecision]) {
     register(program);
   }
   // Subcommands inherit exitOverride only when set on each; do it once for the whole tree.

@@ -60,6 +60,8 @@ function checkEnvironment(env: EnvironmentConfig, at: ConfigPath, problems: Rule
         const signal = signals[ref.slice(0, ref.lastIndexOf('.'))];
         if (signal && !['ingest', 'prometheus'].includes(signalKind(signal))) {
           problems.push({ path: [...path, 'canary', i], message: 'the canary judge needs request outcomes: an ingest or prometheus signal' });
+        } else if (signal && !/\.(error_rate|latency|p95|p99)$/.test(ref)) {
+          problems.push({ path: [...path, 'canary', i], message: 'the canary judge compares error_rate or latency (latency, p95, p99: requests slower than the baseline P95)' });
         }
       });
     } else if ('alert' in trigger) {

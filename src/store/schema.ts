@@ -66,7 +66,47 @@ export interface ApiTokensTable {
   last_used_at: string | null;
 }
 
-export interface Database {
+/** Detection and decisions (migration 0010). */
+export interface DetectionTables {
+  decisions: {
+    id: string;
+    service: string;
+    environment: string;
+    release_id: string | null;
+    severity: string;
+    action: string;
+    deadline: string | null;
+    status: string;
+    approval: string | null;
+    explanation: string;
+    inputs: string;
+    made_at: string;
+    decided_by: string | null;
+    decided_at: string | null;
+    reason: string | null;
+  };
+  outcome_rollups: {
+    service: string;
+    environment: string;
+    release: string;
+    bucket_start: string;
+    bucket_ms: number;
+    total: number;
+    errors: number;
+    latency_histogram: string;
+  };
+  bug_reports: {
+    id: string;
+    service: string;
+    environment: string;
+    title: string;
+    severity: string | null;
+    reporter: string | null;
+    reported_at: string;
+  };
+}
+
+export interface Database extends DetectionTables {
   releases: ReleasesTable;
   snapshots: SnapshotsTable;
   release_transitions: ReleaseTransitionsTable;

@@ -1,14 +1,17 @@
 import type { ApiRoute } from '../api-route.js';
+import { detectionRoutes } from './detection-routes.js';
 import { releaseRoutes } from './release-routes.js';
 import { statusRoutes } from './status-routes.js';
 import { type SystemDeps, systemRoutes } from './system-routes.js';
 import { tokenRoutes } from './token-routes.js';
 import type { Ledger } from '../../deployments/ledger.js';
 import type { TokenService } from '../../auth/token-service.js';
+import type { DetectionModule } from '../../detection-module.js';
 
 export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   ledger: Ledger;
   tokens: TokenService;
+  detection?: DetectionModule | undefined;
 }
 
 /** Every route of the API. Each feature contributes its list here. */
@@ -19,6 +22,7 @@ export function allRoutes(deps: RouteDeps): ApiRoute[] {
     ...releaseRoutes(deps),
     ...statusRoutes(deps),
     ...tokenRoutes(deps),
+    ...detectionRoutes(deps),
   );
   return routes;
 }

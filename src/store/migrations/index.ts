@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as foundation from './0001-foundation.js';
+import * as detection from './0010-detection.js';
 
 /**
  * Every migration, by name; applied in name order on start. Numbering leaves room per feature:
@@ -8,4 +9,5 @@ import * as foundation from './0001-foundation.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
+  '0010-detection': detection,
 };
