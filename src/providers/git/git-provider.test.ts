@@ -116,6 +116,7 @@ describe('git provider', () => {
     const good = repo.commit('app.txt', 'v1');
     repo.commit('app.txt', 'v2');
     const safe = new GitProvider({ kind: 'git', repository: repo.remote }, { stateDir: repo.state });
+    expect(safe.describe(request({ action: 'reset', target: contractTarget({ commit: good }) }))).toMatch(/^would refuse to git reset --hard/);
     await expect(safe.perform(request({ action: 'reset', target: contractTarget({ commit: good }) }))).rejects.toThrow(/needs force: true/);
     expect(repo.remoteFile('app.txt')).toBe('v2');
     const forced = new GitProvider({ kind: 'git', repository: repo.remote, force: true }, { stateDir: repo.state });

@@ -68,8 +68,8 @@ export class GitProvider implements Provider {
       return `git revert ${range} on ${where} and push (history kept)`;
     }
     if (request.action === 'reset') {
-      this.assertForce(request.params);
-      return `git reset --hard ${this.targetCommit(request.target)} on ${where} and force-push (rewrites history)`;
+      const reset = `git reset --hard ${this.targetCommit(request.target)} on ${where} and force-push (rewrites history)`;
+      return this.forced(request.params) ? reset : `would refuse to ${reset}: it needs force: true in the git provider config or the step`;
     }
     const { name, of } = this.tagFor(request);
     return `git tag -a ${name} on ${of.commit ?? `the head of ${where}`} (${of.version}) and push the tag`;
@@ -158,8 +158,12 @@ export class GitProvider implements Provider {
     };
   }
 
+  private forced(params: Record<string, unknown>): boolean {
+    return this.config.force === true || params.force === true;
+  }
+
   private assertForce(params: Record<string, unknown>): void {
-    if (this.config.force !== true && params.force !== true) {
+    if (!this.forced(params)) {
       throw new RipcordError(
         'invalid_input',
         'git reset rewrites the deploy branch and force-pushes: it needs force: true in the git provider config (or the step). Prefer the revert action.',

@@ -110,7 +110,7 @@ describe('postgres provider', () => {
 
   it('backs up with pg_dump (custom format): file, size, sha256 checksum and RPO start in a database_backup snapshot', async () => {
     const clock = new ManualClock(new Date());
-    const result = await provider({}, clock).perform(request({ action: 'backup' }));
+    const result = await provider({}, clock).perform(request({ action: 'backup', params: { row_counts: ['users', 'public._prisma_migrations'] } }));
     const snapshot = result.snapshots?.[0];
     expect(snapshot?.kind).toBe('database_backup');
     expect(snapshot?.checksum).toBe(`sha256:${await sha256File(snapshot?.reference as string)}`);
@@ -118,6 +118,7 @@ describe('postgres provider', () => {
     expect(snapshot?.details).toMatchObject({ format: 'custom', purpose: 'before-release' });
     expect(snapshot?.details?.sizeBytes).toBeGreaterThan(100);
     expect(result.details?.rpoFrom).toBe(clock.now().toISOString());
+    expect(snapshot?.details?.rowCounts).toEqual({ users: 2, 'public._prisma_migrations': 0 });
   });
 
   it('reads _prisma_migrations to find what the release applied and runs their down.sql newest first, in one transaction', async () => {
@@ -172,7 +173,9 @@ describe('postgres provider', () => {
     const p = provider();
     const backup = await p.perform(request({ action: 'backup' }));
     const release = contractRelease({ snapshots: [asSnapshot(backup.snapshots?.[0] as never)] });
+    expect(p.describe(request({ action: 'restore', release }))).toMatch(/DATA LOSS.*refused unless data loss is allowed/);
     await expect(p.perform(request({ action: 'restore', release }))).rejects.toThrow(/allow_data_loss: true/);
+    expect(await query('SELECT count(*)::int AS n FROM users')).toEqual([{ n: 2 }]);
   });
 
   it('restores the backup after an emergency backup, and says how much data is lost', async () => {

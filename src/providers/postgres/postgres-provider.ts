@@ -74,7 +74,8 @@ export class PostgresProvider implements Provider {
         const backup = this.findBackup(request);
         const age = backup ? ` taken ${backup.takenAt ?? 'at an unknown time'}` : ' (none recorded yet)';
         const when = request.action === 'restore_if_migrated' ? `if ${request.release.version} applied migrations: ` : '';
-        return `${when}take an emergency backup of ${db}, then pg_restore --clean the backup${age}; DATA LOSS: everything written since that backup`;
+        const gate = this.dataLossAllowed(request.params) ? '' : ' (refused unless data loss is allowed: database.allow_data_loss, the step\'s allow_data_loss or confirm_data_loss)';
+        return `${when}take an emergency backup of ${db}, then pg_restore --clean the backup${age}; DATA LOSS: everything written since that backup${gate}`;
       }
     }
   }
@@ -110,6 +111,20 @@ export class PostgresProvider implements Provider {
     });
   }
 
+  /** Exact row counts of named tables: the "before" that verification's `{sql, expect: '>= snapshot'}` compares with. */
+  async rowCounts(tables: string[]): Promise<Record<string, number> | undefined> {
+    if (tables.length === 0) return undefined;
+    return this.withClient(async (client) => {
+      const counts: Record<string, number> = {};
+      for (const table of tables) {
+        const quoted = table.split('.').map((part) => `"${part.replaceAll('"', '""')}"`).join('.');
+        const result = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoted}`);
+        counts[table] = Number(result.rows[0]?.n ?? 0);
+      }
+      return counts;
+    });
+  }
+
   private async withClient<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
     const client = new pg.Client({ connectionString: this.config.url });
     try {
@@ -141,13 +156,14 @@ export class PostgresProvider implements Provider {
     });
     const durationMs = Date.now() - started;
     const size = statSync(file).size;
+    const rowCounts = purpose === 'before-release' ? await this.rowCounts(tablesParam(request.params.row_counts)) : undefined;
     const checksum = await sha256File(file);
     const snapshot: SnapshotInput = {
       kind: 'database_backup',
       reference: file,
       checksum: `sha256:${checksum}`,
       takenAt: takenAt.toISOString(),
-      details: { database: this.connection.database, format: 'custom', sizeBytes: size, durationMs, purpose, tool: 'pg_dump' },
+      details: { database: this.connection.database, format: 'custom', sizeBytes: size, durationMs, purpose, tool: 'pg_dump', ...(rowCounts ? { rowCounts } : {}) },
     };
     return {
       summary: `${purpose === 'emergency' ? 'emergency backup' : 'backed up'} ${this.connection.database} (${formatBytes(size)}, ${formatDuration(durationMs)}): RPO from ${takenAt.toISOString()}`,
@@ -156,8 +172,12 @@ export class PostgresProvider implements Provider {
     };
   }
 
+  private dataLossAllowed(params: Record<string, unknown>): boolean {
+    return this.config.allow_data_loss || params.allow_data_loss === true || params.confirm_data_loss === true;
+  }
+
   private assertDataLossAllowed(params: Record<string, unknown>): void {
-    if (this.config.allow_data_loss || params.allow_data_loss === true || params.confirm_data_loss === true) return;
+    if (this.dataLossAllowed(params)) return;
     throw new RipcordError(
       'invalid_input',
       'restoring the database backup discards everything written since the backup: allow it with database.allow_data_loss: true, allow_data_loss: true on the step, or confirm it at rollback time (confirm_data_loss)',
@@ -274,6 +294,14 @@ export class PostgresProvider implements Provider {
       };
     });
   }
+}
+
+function tablesParam(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((t) => typeof t !== 'string' || !/^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)?$/.test(t))) {
+    throw new RipcordError('invalid_input', 'row_counts must be a list of table names like [users, public.orders]', [{ path: 'params.row_counts', message: 'expected table names' }]);
+  }
+  return value as string[];
 }
 
 function connectionFor(url: string): Connection {
