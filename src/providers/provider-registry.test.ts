@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load-config.js';
 import { CommandProvider } from './command/command-provider.js';
 import { GitProvider } from './git/git-provider.js';
-import { createEnvironmentProviders, createProvider, providerStepAction } from './provider-registry.js';
+import { createEnvironmentProviders, createProvider, deployActions, previousReleaseActions, providerStepAction } from './provider-registry.js';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'ripcord-registry-'));
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
@@ -39,6 +39,13 @@ describe('provider registry', () => {
       { provider: 'config', action: 'restore', params: {} },
       { provider: 'command', action: 'run', params: { command: 'npm run rollback', timeout: 120_000 } },
     ]);
+  });
+
+  it('names, for each kind, actions the provider really has', () => {
+    for (const [kind, action] of [...Object.entries(previousReleaseActions), ...Object.entries(deployActions)]) {
+      const config = kind === 'git' ? { kind, repository: '/x' } : kind === 'command' ? { kind, deploy: 'true' } : { kind };
+      expect(createProvider(config as never, { stateDir }).actions).toContain(action);
+    }
   });
 
   it('refuses a kind with no implementation by name', () => {

@@ -23,6 +23,13 @@ export const providerFactories: { [K in ProviderKind]?: FactoryFor<K> } = {
   git: (config, deps) => new GitProvider(config, deps),
 };
 
+/**
+ * The action of each `provider:` kind that a `previous_release` step runs (put the target release back),
+ * and the one `ripcord release` deploys with. Router and process add their line.
+ */
+export const previousReleaseActions: Partial<Record<ProviderKind, string>> = { memory: 'rollback_to', command: 'rollback', git: 'revert' };
+export const deployActions: Partial<Record<ProviderKind, string>> = { memory: 'deploy', command: 'deploy' };
+
 export function createProvider(config: ProviderConfig, deps: ProviderDeps): Provider {
   const factory = providerFactories[config.kind] as FactoryFor<typeof config.kind> | undefined;
   if (!factory) {
