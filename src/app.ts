@@ -7,7 +7,9 @@ import { EventBus } from './core/events.js';
 import { Ledger } from './deployments/ledger.js';
 import { createDetectionModule, type DetectionModule } from './detection-module.js';
 import { HttpMetrics } from './http/http-metrics.js';
+import { FlagService } from './flags/flag-service.js';
 import { allRoutes } from './http/routes/index.js';
+import { KyselyFlagRepository } from './store/kysely-flag-repository.js';
 import { buildServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { KyselyLedgerRepository } from './store/kysely-ledger-repository.js';
@@ -39,6 +41,8 @@ export interface App {
   events: EventBus;
   /** Signals, the watcher and decisions (issue 3): `detection.detection.verdict(service, env)`. */
   detection: DetectionModule;
+  /** Feature flags and kill switches (issue 5). */
+  flags: FlagService;
   /** Set on the first start without RIPCORD_ADMIN_TOKEN: print it once, it is not stored. */
   generatedAdminToken?: string | undefined;
   close(): Promise<void>;
@@ -56,7 +60,8 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     const generatedAdminToken = await tokens.bootstrap(options.adminToken);
     const metrics = new HttpMetrics();
     const detection = await createDetectionModule({ config: options.config, db: store.db, ledger, events, clock, logger });
-    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection });
+    const flags = new FlagService(new KyselyFlagRepository(store.db), clock, events);
+    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, flags });
     const server = await buildServer({ routes, tokens, metrics, logger });
     if ((options.watchIntervalMs ?? 5000) > 0) detection.detection.start(options.watchIntervalMs ?? 5000);
     return {
@@ -70,6 +75,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       events,
       generatedAdminToken,
       detection,
+      flags,
       close: async () => {
         await detection.detection.stop();
         await server.close();

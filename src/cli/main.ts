@@ -3,6 +3,7 @@ import { VERSION } from '../version.js';
 import { registerDecision } from './commands/decision-command.js';
 import { registerDeploy } from './commands/deploy-command.js';
 import { registerDeployments } from './commands/deployments-command.js';
+import { registerFlags } from './commands/flags-command.js';
 import { registerInit } from './commands/init-command.js';
 import { registerSchema } from './commands/schema-command.js';
 import { registerServe } from './commands/serve-command.js';
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
-  for (const register of [registerServe, registerValidate, registerSchema, registerInit, registerDeploy, registerDeployments, registerStatus, registerToken, registerWatch, registerDecision]) {
+  for (const register of [registerServe, registerValidate, registerSchema, registerInit, registerDeploy, registerDeployments, registerStatus, registerToken, registerFlags, registerWatch, registerDecision]) {
     register(program);
   }
   // Subcommands inherit exitOverride only when set on each; do it once for the whole tree.

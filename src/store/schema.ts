@@ -106,7 +106,12 @@ export interface DetectionTables {
   };
 }
 
-export interface Database extends DetectionTables {
+export interface FlagTables {
+  flags: { service: string; environment: string; key: string; definition: string; version: number; updated_at: string; updated_by: string };
+  flag_changes: { id: string; service: string; environment: string; key: string; version: number; definition: string; actor: string; reason: string | null; at: string };
+}
+
+export interface Database extends DetectionTables, FlagTables {
   releases: ReleasesTable;
   snapshots: SnapshotsTable;
   release_transitions: ReleaseTransitionsTable;

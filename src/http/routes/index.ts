@@ -7,11 +7,15 @@ import { tokenRoutes } from './token-routes.js';
 import type { Ledger } from '../../deployments/ledger.js';
 import type { TokenService } from '../../auth/token-service.js';
 import type { DetectionModule } from '../../detection-module.js';
+import type { FlagService } from '../../flags/flag-service.js';
+import { flagRoutes } from './flag-routes.js';
+import { ofrepRoutes } from './ofrep-routes.js';
 
 export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   ledger: Ledger;
   tokens: TokenService;
   detection?: DetectionModule | undefined;
+  flags?: FlagService | undefined;
 }
 
 /** Every route of the API. Each feature contributes its list here. */
@@ -24,5 +28,6 @@ export function allRoutes(deps: RouteDeps): ApiRoute[] {
     ...tokenRoutes(deps),
     ...detectionRoutes(deps),
   );
+  if (deps.flags) routes.push(...flagRoutes({ ...deps, flags: deps.flags }), ...ofrepRoutes({ ...deps, flags: deps.flags }));
   return routes;
 }
