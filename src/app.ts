@@ -10,6 +10,7 @@ import { HttpMetrics } from './http/http-metrics.js';
 import { FlagService } from './flags/flag-service.js';
 import { allRoutes } from './http/routes/index.js';
 import { KyselyFlagRepository } from './store/kysely-flag-repository.js';
+import { startPostgresFlagNotifier } from './store/postgres-flag-notifier.js';
 import { buildServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { KyselyLedgerRepository } from './store/kysely-ledger-repository.js';
@@ -61,6 +62,11 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     const metrics = new HttpMetrics();
     const detection = await createDetectionModule({ config: options.config, db: store.db, ledger, events, clock, logger });
     const flags = new FlagService(new KyselyFlagRepository(store.db), clock, events);
+    // Several servers on one PostgreSQL: a kill switch flipped on one reaches streams on all.
+    const flagNotifier = options.databaseUrl
+      ? await startPostgresFlagNotifier(options.databaseUrl, (id) => void flags.receive(id).catch((error) => logger.error({ err: error }, 'flag change from another server could not be read')), (error) => logger.error({ err: error }, 'flag change notifier failed'))
+      : undefined;
+    if (flagNotifier) flags.useNotifier(flagNotifier);
     const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, flags });
     const server = await buildServer({ routes, tokens, metrics, logger });
     if ((options.watchIntervalMs ?? 5000) > 0) detection.detection.start(options.watchIntervalMs ?? 5000);
@@ -79,6 +85,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       close: async () => {
         await detection.detection.stop();
         await server.close();
+        await flagNotifier?.close();
         await store.close();
       },
     };

@@ -10,4 +10,8 @@ export interface FlagRepository {
   /** Insert or replace the current definition and append the change to the history. */
   save(record: FlagRecord, change: FlagChange, audit: AuditEntry): Promise<void>;
   history(service: string, environment: string, key: string, limit: number): Promise<FlagChange[]>;
+  /** Changes of an environment made after the change `afterId` (ids sort by time), oldest first: SSE resume. */
+  changesSince(service: string, environment: string, afterId: string, limit: number): Promise<FlagChange[]>;
+  change(id: string): Promise<FlagChange | undefined>;
+  latestChangeId(service: string, environment: string): Promise<string | undefined>;
 }

@@ -6,6 +6,7 @@ import { RipcordError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { newId } from '../core/ids.js';
 import type { FlagChange, FlagDefinition, FlagRecord } from './flag-definition.js';
+import { FlagChangeFeed, type FlagChangeNotifier } from './flag-change-feed.js';
 import type { FlagRepository } from './flag-repository.js';
 
 export type EvaluationContext = Record<string, string | number | boolean | null | undefined | Record<string, unknown> | unknown[]>;
@@ -27,12 +28,36 @@ interface EvaluatorEntry {
  */
 export class FlagService {
   private readonly evaluators = new Map<string, EvaluatorEntry>();
+  /** Every committed change, for the SSE stream; fed by this server and by the others through `receive`. */
+  readonly feed = new FlagChangeFeed();
+  private notifier: FlagChangeNotifier | undefined;
 
   constructor(
     private readonly repository: FlagRepository,
     private readonly clock: Clock = systemClock,
     private readonly events?: EventBus,
   ) {}
+
+  /** With several servers on one PostgreSQL: tell the others about each change. */
+  useNotifier(notifier: FlagChangeNotifier): void {
+    this.notifier = notifier;
+  }
+
+  /** A change made by another server: drop the cached evaluator, pass it to this server's streams. */
+  async receive(changeId: string): Promise<void> {
+    const change = await this.repository.change(changeId);
+    if (!change) return;
+    this.evaluators.delete(`${change.service}/${change.environment}`);
+    this.feed.publish(change);
+  }
+
+  latestChangeId(service: string, environment: string): Promise<string | undefined> {
+    return this.repository.latestChangeId(service, environment);
+  }
+
+  changesSince(service: string, environment: string, afterId: string): Promise<FlagChange[]> {
+    return this.repository.changesSince(service, environment, afterId, 1000);
+  }
 
   list(service: string, environment: string): Promise<FlagRecord[]> {
     return this.repository.list(service, environment);
@@ -88,7 +113,7 @@ export class FlagService {
     mustExist: boolean,
   ): Promise<FlagRecord[]> {
     const at = this.clock.now().toISOString();
-    const changed: FlagRecord[] = [];
+    const changed: FlagChange[] = [];
     const results = await this.repository.transaction(async (repo) => {
       const out: FlagRecord[] = [];
       for (const [key, update] of entries) {
@@ -104,13 +129,15 @@ export class FlagService {
         const audit: AuditEntry = { id: newId('aud'), at, actor, action: 'flag.changed', target: `${service}/${environment}/${key}`, details: { version: record.version, state: definition.state, reason } };
         await repo.save(record, change, audit);
         out.push(record);
-        changed.push(record);
+        changed.push(change);
       }
       return out;
     });
     this.evaluators.delete(`${service}/${environment}`);
-    for (const record of changed) {
-      await this.events?.publish({ type: 'flag.changed', at, service, environment, key: record.key, enabled: record.definition.state === 'ENABLED', version: record.version, actor, reason });
+    for (const change of changed) {
+      this.feed.publish(change);
+      await this.notifier?.notify(change);
+      await this.events?.publish({ type: 'flag.changed', at, service, environment, key: change.key, enabled: change.definition.state === 'ENABLED', version: change.version, actor, reason });
     }
     return results;
   }

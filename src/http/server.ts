@@ -63,6 +63,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // Behind a proxy, X-Request-Id keeps one id across hops.
     requestIdHeader: 'x-request-id',
+    // Streams (flag changes over SSE) never go idle; closing the server must end them.
+    forceCloseConnections: true,
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -62,7 +62,35 @@ export class KyselyFlagRepository implements FlagRepository {
       .orderBy('version', 'desc')
       .limit(limit)
       .execute();
-    return rows.map((row) => ({
+    return rows.map(toChange);
+  }
+
+  async changesSince(service: string, environment: string, afterId: string, limit: number): Promise<FlagChange[]> {
+    const rows = await this.db
+      .selectFrom('flag_changes')
+      .selectAll()
+      .where('service', '=', service)
+      .where('environment', '=', environment)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toChange);
+  }
+
+  async latestChangeId(service: string, environment: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('flag_changes').select('id').where('service', '=', service).where('environment', '=', environment).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return row?.id;
+  }
+
+  async change(id: string): Promise<FlagChange | undefined> {
+    const row = await this.db.selectFrom('flag_changes').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toChange(row) : undefined;
+  }
+}
+
+function toChange(row: { id: string; service: string; environment: string; key: string; version: number; definition: string; actor: string; reason: string | null; at: string }): FlagChange {
+  return {
       id: row.id,
       service: row.service,
       environment: row.environment,
@@ -72,8 +100,7 @@ export class KyselyFlagRepository implements FlagRepository {
       actor: row.actor,
       reason: row.reason ?? undefined,
       at: row.at,
-    }));
-  }
+    };
 }
 
 function toRecord(row: { service: string; environment: string; key: string; definition: string; version: number; updated_at: string; updated_by: string }): FlagRecord {

@@ -9,6 +9,7 @@ import type { TokenService } from '../../auth/token-service.js';
 import type { DetectionModule } from '../../detection-module.js';
 import type { FlagService } from '../../flags/flag-service.js';
 import { flagRoutes } from './flag-routes.js';
+import { flagStreamRoutes } from './flag-stream-route.js';
 import { ofrepRoutes } from './ofrep-routes.js';
 
 export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
@@ -28,6 +29,6 @@ export function allRoutes(deps: RouteDeps): ApiRoute[] {
     ...tokenRoutes(deps),
     ...detectionRoutes(deps),
   );
-  if (deps.flags) routes.push(...flagRoutes({ ...deps, flags: deps.flags }), ...ofrepRoutes({ ...deps, flags: deps.flags }));
+  if (deps.flags) routes.push(...flagRoutes({ ...deps, flags: deps.flags }), ...flagStreamRoutes({ ...deps, flags: deps.flags }), ...ofrepRoutes({ ...deps, flags: deps.flags }));
   return routes;
 }

@@ -63,7 +63,12 @@ export function ofrepRoutes(deps: { flags: FlagService; config?: RipcordConfig |
         const etag = `"${fingerprint}-${Buffer.from(JSON.stringify(context)).toString('base64url').slice(0, 32)}-${JSON.stringify(context).length}"`;
         void reply.header('etag', etag);
         if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-        return { flags };
+        // OFREP event streams: clients that support them refetch on `refetchEvaluation` instead of polling.
+        const origin = `${request.protocol}://${request.headers.host ?? 'localhost'}`;
+        return {
+          flags,
+          eventStreams: [{ type: 'sse', url: `${origin}/api/v1/environments/${encodeURIComponent(environment)}/flags/stream?format=ofrep`, inactivityDelaySec: 120 }],
+        };
       },
     }),
   ];
