@@ -7,6 +7,7 @@ import { EventBus } from './core/events.js';
 import { Ledger } from './deployments/ledger.js';
 import { createDetectionModule, type DetectionModule } from './detection-module.js';
 import { HttpMetrics } from './http/http-metrics.js';
+import { syncFlagsFromConfig } from './flags/flag-config-sync.js';
 import { FlagService } from './flags/flag-service.js';
 import { allRoutes } from './http/routes/index.js';
 import { KyselyFlagRepository } from './store/kysely-flag-repository.js';
@@ -19,6 +20,8 @@ import { openStore, type Store } from './store/open-store.js';
 import { VERSION } from './version.js';
 
 export interface AppOptions {
+  /** OFREP evaluations per second per token before 429 (default 5,000). */
+  ofrepRateLimit?: number | undefined;
   config?: RipcordConfig | undefined;
   databaseUrl?: string | undefined;
   dataDir?: string | undefined;
@@ -67,7 +70,15 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       ? await startPostgresFlagNotifier(options.databaseUrl, (id) => void flags.receive(id).catch((error) => logger.error({ err: error }, 'flag change from another server could not be read')), (error) => logger.error({ err: error }, 'flag change notifier failed'))
       : undefined;
     if (flagNotifier) flags.useNotifier(flagNotifier);
-    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, flags });
+    if (options.config) {
+      for (const report of await syncFlagsFromConfig(options.config, flags)) {
+        for (const kept of report.keptRuntimeChanges) {
+          logger.warn({ environment: report.environment, flag: kept.key, version: kept.version, changedBy: kept.changedBy }, `flag ${kept.key} was changed at runtime by ${kept.changedBy} (v${kept.version}); ripcord.yaml's definition is not applied until someone turns it back`);
+        }
+        if (report.created.length + report.updated.length > 0) logger.info({ environment: report.environment, created: report.created, updated: report.updated }, 'flags synced from ripcord.yaml');
+      }
+    }
+    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, flags, ofrepRateLimit: options.ofrepRateLimit });
     const server = await buildServer({ routes, tokens, metrics, logger });
     if ((options.watchIntervalMs ?? 5000) > 0) detection.detection.start(options.watchIntervalMs ?? 5000);
     return {

@@ -125,3 +125,28 @@ describe.each(DIALECTS)('flags on %s', (dialect) => {
     await expect(provider.perform({ ...request, action: 'explode' })).rejects.toThrow(/has no action "explode" \(it has: off, set\)/);
   });
 });
+
+describe('OFREP rate limit', () => {
+  it('answers 429 with Retry-After past the per-token limit, and other tokens still get through', async () => {
+    const database = await createTestDatabase('sqlite');
+    const parsed = parseConfig('service: web\nenvironments:\n  production: {}\n', 'ripcord.yaml', {});
+    if (!parsed.ok) throw new Error('config');
+    const app = await createApp({ ...database.options, config: parsed.config, adminToken: ADMIN, watchIntervalMs: 0, ofrepRateLimit: 3, logger: createLogger({ level: 'silent' }) });
+    try {
+      const greedy = (await app.tokens.create({ name: 'greedy', role: 'flags', environments: ['production'] }, 't')).secret;
+      const calm = (await app.tokens.create({ name: 'calm', role: 'flags', environments: ['production'] }, 't')).secret;
+      const evaluate = (token: string) => app.server.inject({ method: 'POST', url: '/ofrep/v1/evaluate/flags', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: '{}' });
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await evaluate(greedy)).statusCode);
+      const refused = await evaluate(greedy);
+      // The window is one second: unless the second turned over mid-loop, calls 4+ are refused.
+      expect(statuses.filter((s) => s === 429).length + (refused.statusCode === 429 ? 1 : 0)).toBeGreaterThanOrEqual(2);
+      const last429 = refused.statusCode === 429 ? refused : undefined;
+      if (last429) expect(Number(last429.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect((await evaluate(calm)).statusCode).toBe(200);
+    } finally {
+      await app.close();
+      await database.drop();
+    }
+  });
+});

@@ -17,6 +17,8 @@ export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   tokens: TokenService;
   detection?: DetectionModule | undefined;
   flags?: FlagService | undefined;
+  /** OFREP evaluations per second per token before 429. */
+  ofrepRateLimit?: number | undefined;
 }
 
 /** Every route of the API. Each feature contributes its list here. */

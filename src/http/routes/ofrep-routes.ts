@@ -3,6 +3,7 @@ import type { ApiToken } from '../../auth/token-service.js';
 import type { RipcordConfig } from '../../config/ripcord-config.js';
 import { RipcordError } from '../../core/errors.js';
 import { flagKeyField } from '../../flags/flag-definition.js';
+import { RateLimiter } from '../../flags/rate-limiter.js';
 import type { FlagEvaluation, FlagService } from '../../flags/flag-service.js';
 import { defineRoute } from '../api-route.js';
 
@@ -28,7 +29,16 @@ const statusOf = (evaluation: FlagEvaluation): number => {
 };
 
 /** OFREP (OpenFeature Remote Evaluation Protocol): single and bulk evaluation for any OpenFeature SDK. */
-export function ofrepRoutes(deps: { flags: FlagService; config?: RipcordConfig | undefined }) {
+export const DEFAULT_OFREP_RATE_LIMIT = 5_000;
+
+export function ofrepRoutes(deps: { flags: FlagService; config?: RipcordConfig | undefined; ofrepRateLimit?: number | undefined }) {
+  const limiter = new RateLimiter(deps.ofrepRateLimit ?? DEFAULT_OFREP_RATE_LIMIT);
+  const limited = (token: ApiToken | undefined, reply: { header(name: string, value: string): unknown; code(status: number): { send(body: unknown): unknown } }) => {
+    const wait = limiter.take(token?.id ?? 'anonymous');
+    if (wait === 0) return undefined;
+    reply.header('retry-after', String(Math.ceil(wait)));
+    return reply.code(429).send({ errorDetails: `more than ${deps.ofrepRateLimit ?? DEFAULT_OFREP_RATE_LIMIT} evaluations a second for this token; retry after ${Math.ceil(wait)} s` });
+  };
   const service = (): string => {
     if (!deps.config?.service) throw new RipcordError('unavailable', 'OFREP needs the server to run with a ripcord.yaml naming the service');
     return deps.config.service;
@@ -43,6 +53,8 @@ export function ofrepRoutes(deps: { flags: FlagService; config?: RipcordConfig |
       params: z.strictObject({ key: flagKeyField }),
       body: evaluationRequest,
       handler: async ({ params, body, token, request, reply }) => {
+        const refused = limited(token, reply);
+        if (refused) return refused;
         const environment = environmentFor(token, request.headers['x-ripcord-environment']);
         const evaluation = await deps.flags.evaluate(service(), environment, params.key, (body.context ?? {}) as never);
         return reply.code(statusOf(evaluation)).send(evaluation);
@@ -56,6 +68,8 @@ export function ofrepRoutes(deps: { flags: FlagService; config?: RipcordConfig |
       role: 'flags',
       body: evaluationRequest,
       handler: async ({ body, token, request, reply }) => {
+        const refused = limited(token, reply);
+        if (refused) return refused;
         const environment = environmentFor(token, request.headers['x-ripcord-environment']);
         const context = body.context ?? {};
         const { flags, fingerprint } = await deps.flags.evaluateAll(service(), environment, context as never);
