@@ -12,10 +12,15 @@ const CHANNEL = 'ripcord_flag_changes';
  */
 export async function startPostgresFlagNotifier(databaseUrl: string, onRemoteChange: (changeId: string) => void, onError: (error: unknown) => void): Promise<FlagChangeNotifier> {
   const origin = randomBytes(8).toString('hex');
+  let closing = false;
+  const report = (error: unknown) => {
+    // Connections ended by our own close() (or a dropped test database) are not failures.
+    if (!closing) onError(error);
+  };
   const listener = new pg.Client({ connectionString: databaseUrl });
   const sender = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-  sender.on('error', onError);
-  listener.on('error', onError);
+  sender.on('error', report);
+  listener.on('error', report);
   await listener.connect();
   listener.on('notification', (message) => {
     if (message.channel !== CHANNEL || !message.payload) return;
@@ -23,7 +28,7 @@ export async function startPostgresFlagNotifier(databaseUrl: string, onRemoteCha
       const payload = JSON.parse(message.payload) as { origin: string; id: string };
       if (payload.origin !== origin) onRemoteChange(payload.id);
     } catch (error) {
-      onError(error);
+      report(error);
     }
   });
   await listener.query(`LISTEN ${CHANNEL}`);
@@ -32,6 +37,7 @@ export async function startPostgresFlagNotifier(databaseUrl: string, onRemoteCha
       await sender.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify({ origin, id: change.id })]);
     },
     async close() {
+      closing = true;
       await listener.end().catch(() => undefined);
       await sender.end().catch(() => undefined);
     },
