@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as foundation from './0001-foundation.js';
 import * as detection from './0010-detection.js';
+import * as rollbacks from './0020-rollbacks.js';
 
 /**
  * Every migration, by name; applied in name order on start. Numbering leaves room per feature:
@@ -10,4 +11,5 @@ import * as detection from './0010-detection.js';
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0010-detection': detection,
+  '0020-rollbacks': rollbacks,
 };

@@ -1,0 +1,27 @@
+import type { EnvironmentPlan } from '../config/ripcord-config.js';
+import type { Provider } from '../providers/provider.js';
+import { createEnvironmentProviders } from '../providers/provider-registry.js';
+import type { ProviderDeps } from '../providers/provider-deps.js';
+import type { ProviderSet } from './rollback-executor.js';
+import { type VerificationDeps, VerificationProvider } from './verification-provider.js';
+
+export interface ProviderSetOptions extends ProviderDeps {
+  configFile?: string | undefined;
+  verification?: VerificationDeps | undefined;
+  /** Slots other features provide: `flags` (flags_off / flags_set steps) from the flags feature. */
+  extra?: Record<string, Provider | undefined> | undefined;
+}
+
+/** Every provider an environment's plan can use, by the slot names plan steps refer to. */
+export function buildProviderSet(env: EnvironmentPlan, options: ProviderSetOptions): ProviderSet {
+  const built = createEnvironmentProviders(env, { stateDir: options.stateDir, clock: options.clock, configFile: options.configFile });
+  return {
+    main: built.main,
+    command: built.command,
+    database: built.database,
+    config: built.config,
+    git: built.git,
+    verify: new VerificationProvider(options.verification),
+    ...options.extra,
+  };
+}
