@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { TokenService } from './auth/token-service.js';
@@ -12,8 +13,9 @@ import { buildServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { KyselyLedgerRepository } from './store/kysely-ledger-repository.js';
 import { KyselyTokenRepository } from './store/kysely-token-repository.js';
-import { openStore, type Store } from './store/open-store.js';
+import { DEFAULT_DATA_DIR, openStore, type Store } from './store/open-store.js';
 import { VERSION } from './version.js';
+import { createRollbacksModule, type RollbacksModule } from './rollbacks-module.js';
 
 export interface AppOptions {
   config?: RipcordConfig | undefined;
@@ -25,6 +27,12 @@ export interface AppOptions {
   clock?: Clock | undefined;
   /** How often the watcher ticks (ms); 0 = never on its own (tests call `detection.detection.tick()`). Default 5000. */
   watchIntervalMs?: number | undefined;
+  /** The ripcord.yaml path: providers resolve relative paths from its folder. */
+  configFile?: string | undefined;
+  /** Resume unfinished rollback plans and execute rollback decisions (default true). */
+  runRollbacks?: boolean | undefined;
+  /** How long a rollback lease lasts without renewal (default 15 s; env RIPCORD_ROLLBACK_LEASE_MS). */
+  rollbackLeaseMs?: number | undefined;
 }
 
 export interface App {
@@ -39,6 +47,8 @@ export interface App {
   events: EventBus;
   /** Signals, the watcher and decisions (issue 3): `detection.detection.verdict(service, env)`. */
   detection: DetectionModule;
+  /** The rollback executor and providers (issue 4); absent without a ripcord.yaml. */
+  rollbacks?: RollbacksModule | undefined;
   /** Set on the first start without RIPCORD_ADMIN_TOKEN: print it once, it is not stored. */
   generatedAdminToken?: string | undefined;
   close(): Promise<void>;
@@ -56,9 +66,28 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     const generatedAdminToken = await tokens.bootstrap(options.adminToken);
     const metrics = new HttpMetrics();
     const detection = await createDetectionModule({ config: options.config, db: store.db, ledger, events, clock, logger });
-    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection });
+    const rollbacks = options.config
+      ? createRollbacksModule({
+          config: options.config,
+          configFile: options.configFile,
+          db: store.db,
+          ledger,
+          events,
+          clock,
+          stateDir: join(options.dataDir ?? DEFAULT_DATA_DIR, 'providers'),
+          signals: { verdict: (service, environment) => detection.detection.verdict(service, environment) },
+          logger,
+          leaseMs: options.rollbackLeaseMs ?? (Number(process.env.RIPCORD_ROLLBACK_LEASE_MS) || undefined),
+        })
+      : undefined;
+    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks });
     const server = await buildServer({ routes, tokens, metrics, logger });
     if ((options.watchIntervalMs ?? 5000) > 0) detection.detection.start(options.watchIntervalMs ?? 5000);
+    if (rollbacks && options.runRollbacks !== false) {
+      rollbacks.executor.subscribe();
+      const resumed = await rollbacks.executor.resumeUnfinished();
+      if (resumed.length) logger.info({ plans: resumed }, 'resuming rollback plans left unfinished');
+    }
     return {
       config: options.config,
       store,
@@ -70,8 +99,10 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       events,
       generatedAdminToken,
       detection,
+      rollbacks,
       close: async () => {
         await detection.detection.stop();
+        await rollbacks?.close();
         await server.close();
         await store.close();
       },

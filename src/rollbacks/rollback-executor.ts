@@ -69,7 +69,7 @@ export class RollbackExecutor {
   constructor(private readonly options: RollbackExecutorOptions) {
     this.clock = options.clock ?? systemClock;
     this.holder = options.holder ?? `ripcord-${randomUUID()}`;
-    this.leaseMs = options.leaseMs ?? 60_000;
+    this.leaseMs = options.leaseMs ?? 15_000;
     this.cooldownMs = options.cooldownMs ?? 10 * 60_000;
     this.backoffMs = options.backoffMs ?? 500;
   }
@@ -190,11 +190,23 @@ export class RollbackExecutor {
 
   /** Runs (or continues) one plan under the environment's lease. */
   async run(planId: string): Promise<RollbackPlan> {
-    const plan = await this.get(planId);
-    if (!OPEN.includes(plan.status)) return plan;
+    let plan = await this.get(planId);
     const lease = `rollback:${plan.service}/${plan.environment}`;
-    if (!(await this.takeLease(lease))) {
-      throw new RipcordError('conflict', `another ripcord server is running a rollback of ${plan.service}/${plan.environment} (lease ${lease} is held)`);
+    // After a crash the dead server's lease stays until it expires: wait for it (or for another server to finish the plan).
+    const giveUpAt = Date.now() + 3 * this.leaseMs;
+    for (;;) {
+      if (!OPEN.includes(plan.status)) return plan;
+      if (await this.takeLease(lease)) break;
+      if (Date.now() > giveUpAt) {
+        throw new RipcordError('conflict', `another ripcord server is running a rollback of ${plan.service}/${plan.environment} (lease ${lease} is held)`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.max(50, this.leaseMs / 4)));
+      plan = await this.get(planId);
+    }
+    plan = await this.get(planId);
+    if (!OPEN.includes(plan.status)) {
+      await this.options.repository.releaseLease(lease, this.holder);
+      return plan;
     }
     const renew = setInterval(() => void this.takeLease(lease).catch(() => undefined), Math.max(50, this.leaseMs / 3));
     try {

@@ -23,6 +23,7 @@ export function registerServe(program: Command): void {
         config,
         databaseUrl: options.database ?? process.env.RIPCORD_DATABASE_URL,
         dataDir: options.dataDir,
+        configFile: config ? (options.config ?? 'ripcord.yaml') : undefined,
         adminToken: process.env.RIPCORD_ADMIN_TOKEN || undefined,
       });
       const url = await listen(app, { host: options.host, port });

@@ -1,17 +1,20 @@
 import type { ApiRoute } from '../api-route.js';
 import { detectionRoutes } from './detection-routes.js';
 import { releaseRoutes } from './release-routes.js';
+import { rollbackRoutes } from './rollback-routes.js';
 import { statusRoutes } from './status-routes.js';
 import { type SystemDeps, systemRoutes } from './system-routes.js';
 import { tokenRoutes } from './token-routes.js';
 import type { Ledger } from '../../deployments/ledger.js';
 import type { TokenService } from '../../auth/token-service.js';
 import type { DetectionModule } from '../../detection-module.js';
+import type { RollbacksModule } from '../../rollbacks-module.js';
 
 export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   ledger: Ledger;
   tokens: TokenService;
   detection?: DetectionModule | undefined;
+  rollbacks?: RollbacksModule | undefined;
 }
 
 /** Every route of the API. Each feature contributes its list here. */
@@ -23,6 +26,7 @@ export function allRoutes(deps: RouteDeps): ApiRoute[] {
     ...statusRoutes(deps),
     ...tokenRoutes(deps),
     ...detectionRoutes(deps),
+    ...rollbackRoutes(deps),
   );
   return routes;
 }
