@@ -76,6 +76,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
           clock,
           stateDir: join(options.dataDir ?? DEFAULT_DATA_DIR, 'providers'),
           signals: { verdict: (service, environment) => detection.detection.verdict(service, environment) },
+          outcomes: detection.aggregator,
           logger,
           leaseMs: options.rollbackLeaseMs ?? (Number(process.env.RIPCORD_ROLLBACK_LEASE_MS) || undefined),
         })
@@ -83,6 +84,10 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks });
     const server = await buildServer({ routes, tokens, metrics, logger });
     if ((options.watchIntervalMs ?? 5000) > 0) detection.detection.start(options.watchIntervalMs ?? 5000);
+    if (rollbacks) {
+      const routers = await rollbacks.start();
+      if (routers.length) logger.info({ routers }, 'router listening');
+    }
     if (rollbacks && options.runRollbacks !== false) {
       rollbacks.executor.subscribe();
       const resumed = await rollbacks.executor.resumeUnfinished();

@@ -5,6 +5,8 @@ import type { Clock } from './core/clock.js';
 import type { EventBus } from './core/events.js';
 import type { Ledger } from './deployments/ledger.js';
 import type { Provider } from './providers/provider.js';
+import { RouterProvider } from './providers/router/router-provider.js';
+import type { OutcomeSink } from './signals/request-outcome.js';
 import { buildProviderSet } from './rollbacks/provider-set.js';
 import { type ProviderSet, RollbackExecutor } from './rollbacks/rollback-executor.js';
 import type { VerificationSignals } from './rollbacks/verification-provider.js';
@@ -13,6 +15,8 @@ import type { Database } from './store/schema.js';
 
 export interface RollbacksModule {
   executor: RollbackExecutor;
+  /** Starts what must run with the server: each router environment's proxy. */
+  start(): Promise<string[]>;
   /** The providers of each environment, built once and shared by plans and `ripcord release`. */
   providers(environment: string): ProviderSet;
   close(): Promise<void>;
@@ -33,6 +37,7 @@ export interface RollbacksModuleOptions {
   logger?: { info(obj: object, msg: string): void; error(obj: object, msg: string): void } | undefined;
   cooldownMs?: number | undefined;
   leaseMs?: number | undefined;
+  outcomes?: OutcomeSink | undefined;
 }
 
 /** The executor and the providers it acts through, built by the composition root (app.ts) or `ripcord rollback --local`. */
@@ -47,6 +52,8 @@ export function createRollbacksModule(options: RollbacksModuleOptions): Rollback
         clock: options.clock,
         configFile: options.configFile,
         verification: { signals: options.signals },
+        outcomes: options.outcomes,
+        service: options.config.service,
         extra: options.extra?.(environment),
       });
       sets.set(environment, set);
@@ -67,6 +74,14 @@ export function createRollbacksModule(options: RollbacksModuleOptions): Rollback
   return {
     executor,
     providers,
+    start: async () => {
+      const urls: string[] = [];
+      for (const name of Object.keys(options.config.environments)) {
+        const main = providers(name).main;
+        if (main instanceof RouterProvider) urls.push(`${name}: ${await main.listen()}`);
+      }
+      return urls;
+    },
     close: async () => {
       for (const set of sets.values()) {
         for (const provider of new Set(Object.values(set))) await provider?.close?.().catch(() => undefined);
