@@ -4,6 +4,7 @@ import { registerDecision } from './commands/decision-command.js';
 import { registerDeploy } from './commands/deploy-command.js';
 import { registerDeployments } from './commands/deployments-command.js';
 import { registerInit } from './commands/init-command.js';
+import { registerRollback } from './commands/rollback-command.js';
 import { registerSchema } from './commands/schema-command.js';
 import { registerServe } from './commands/serve-command.js';
 import { registerStatus } from './commands/status-command.js';
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
-  for (const register of [registerServe, registerValidate, registerSchema, registerInit, registerDeploy, registerDeployments, registerStatus, registerToken, registerWatch, registerDecision]) {
+  for (const register of [registerServe, registerValidate, registerSchema, registerInit, registerDeploy, registerDeployments, registerStatus, registerToken, registerWatch, registerDecision, registerRollback]) {
     register(program);
   }
   // Subcommands inherit exitOverride only when set on each; do it once for the whole tree.
