@@ -77,6 +77,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
           stateDir: join(options.dataDir ?? DEFAULT_DATA_DIR, 'providers'),
           signals: { verdict: (service, environment) => detection.detection.verdict(service, environment) },
           outcomes: detection.aggregator,
+          watcher: detection.detection,
           logger,
           leaseMs: options.rollbackLeaseMs ?? (Number(process.env.RIPCORD_ROLLBACK_LEASE_MS) || undefined),
         })

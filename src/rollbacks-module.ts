@@ -8,6 +8,7 @@ import type { Provider } from './providers/provider.js';
 import { RouterProvider } from './providers/router/router-provider.js';
 import type { OutcomeSink } from './signals/request-outcome.js';
 import { buildProviderSet } from './rollbacks/provider-set.js';
+import { ReleaseRunner, type ReleaseWatcher } from './rollbacks/release-runner.js';
 import { type ProviderSet, RollbackExecutor } from './rollbacks/rollback-executor.js';
 import type { VerificationSignals } from './rollbacks/verification-provider.js';
 import { KyselyRollbackRepository } from './store/kysely-rollback-repository.js';
@@ -15,6 +16,8 @@ import type { Database } from './store/schema.js';
 
 export interface RollbacksModule {
   executor: RollbackExecutor;
+  /** `ripcord release`: safeguards, deploy, watch, verify. */
+  releases: ReleaseRunner;
   /** Starts what must run with the server: each router environment's proxy. */
   start(): Promise<string[]>;
   /** The providers of each environment, built once and shared by plans and `ripcord release`. */
@@ -38,6 +41,7 @@ export interface RollbacksModuleOptions {
   cooldownMs?: number | undefined;
   leaseMs?: number | undefined;
   outcomes?: OutcomeSink | undefined;
+  watcher?: ReleaseWatcher | undefined;
 }
 
 /** The executor and the providers it acts through, built by the composition root (app.ts) or `ripcord rollback --local`. */
@@ -71,8 +75,19 @@ export function createRollbacksModule(options: RollbacksModuleOptions): Rollback
     cooldownMs: options.cooldownMs,
     leaseMs: options.leaseMs,
   });
+  const releases = new ReleaseRunner({
+    config: options.config,
+    ledger: options.ledger,
+    events: options.events,
+    executor,
+    providers,
+    watcher: options.watcher,
+    clock: options.clock,
+    logger: options.logger,
+  });
   return {
     executor,
+    releases,
     providers,
     start: async () => {
       const urls: string[] = [];

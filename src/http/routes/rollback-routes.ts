@@ -76,6 +76,28 @@ export function rollbackRoutes(deps: { rollbacks?: RollbacksModule | undefined }
       },
     }),
     defineRoute({
+      method: 'POST',
+      path: '/api/v1/releases/rollout',
+      summary: 'Release a version: safeguards, deploy through the provider, watch; a rollback decision runs the plan by itself',
+      tag: 'rollbacks',
+      role: 'operator',
+      body: z.strictObject({
+        environment: nameField,
+        version: z.string().min(1).max(128),
+        commit: z.string().max(64).optional(),
+        force: z.boolean().optional(),
+        /** Milliseconds to watch before verifying (default 5 minutes). */
+        watch_ms: z.number().int().min(0).max(24 * 3_600_000).optional(),
+      }),
+      response: z.object({ id: z.string(), version: z.string(), status: z.string(), previousReleaseId: z.string().optional() }),
+      status: 202,
+      handler: async ({ body, actor }) => {
+        if (!deps.rollbacks) throw new RipcordError('unavailable', 'this server runs without a ripcord.yaml: start it with --config to release through it');
+        const release = await deps.rollbacks.releases.release({ environment: body.environment, version: body.version, commit: body.commit, force: body.force, actor, watchMs: body.watch_ms ?? 5 * 60_000 });
+        return { id: release.id, version: release.version, status: release.status, previousReleaseId: release.previousReleaseId };
+      },
+    }),
+    defineRoute({
       method: 'GET',
       path: '/api/v1/rollbacks',
       summary: 'Rollback plans with their step logs, newest first',
