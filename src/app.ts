@@ -33,6 +33,8 @@ export interface AppOptions {
   runRollbacks?: boolean | undefined;
   /** How long a rollback lease lasts without renewal (default 15 s; env RIPCORD_ROLLBACK_LEASE_MS). */
   rollbackLeaseMs?: number | undefined;
+  /** Anti-loop cooldown between rollbacks of one environment (default 10 min). */
+  rollbackCooldownMs?: number | undefined;
 }
 
 export interface App {
@@ -79,6 +81,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
           outcomes: detection.aggregator,
           watcher: detection.detection,
           logger,
+          cooldownMs: options.rollbackCooldownMs,
           leaseMs: options.rollbackLeaseMs ?? (Number(process.env.RIPCORD_ROLLBACK_LEASE_MS) || undefined),
         })
       : undefined;

@@ -6,7 +6,7 @@ const ACTIONS = ['health', 'sql', 'budget', 'observe'] as const;
 
 /** What verification reads from the watcher: its verdict and newest signal values for an environment. */
 export interface VerificationSignals {
-  verdict(service: string, environment: string): { verdict: 'healthy' | 'unhealthy' | 'inconclusive'; explanation: string; signals: Record<string, { value?: number | undefined; error?: string | undefined }> } | undefined;
+  verdict(service: string, environment: string): { releaseId?: string | undefined; verdict: 'healthy' | 'unhealthy' | 'inconclusive'; explanation: string; signals: Record<string, { value?: number | undefined; error?: string | undefined }> } | undefined;
 }
 
 /** Runs an integrity query against the service's database; null when no database is configured. */
@@ -111,7 +111,8 @@ export class VerificationProvider implements Provider {
     for (let waited = 0; waited < windowMs; waited += tick) {
       await sleep(Math.min(tick, windowMs - waited), request.signal);
       const watch = this.deps.signals?.verdict(request.release.service, request.release.environment);
-      if (watch?.verdict === 'unhealthy') throw new RipcordError('unavailable', `turned unhealthy during the observation window: ${watch.explanation}`);
+      // Only a verdict about the release now serving counts; the one just rolled back may still read unhealthy.
+      if (watch?.verdict === 'unhealthy' && (watch.releaseId === undefined || watch.releaseId === request.release.id)) throw new RipcordError('unavailable', `turned unhealthy during the observation window: ${watch.explanation}`);
     }
     const watch = this.deps.signals?.verdict(request.release.service, request.release.environment);
     return { summary: `observed ${Math.round(windowMs / 1000)}s: ${watch ? `${watch.verdict} (${watch.explanation})` : 'no signals configured'}` };

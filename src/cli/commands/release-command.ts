@@ -4,6 +4,7 @@ import { RipcordError } from '../../core/errors.js';
 import type { ReleaseDetails } from '../../deployments/release.js';
 import type { RollbackPlan } from '../../rollbacks/rollback-plan.js';
 import { ApiClient } from '../api-client.js';
+import { cliDefaults } from '../cli-defaults.js';
 import { optionalConfig } from '../ledger-access.js';
 import { print } from '../output.js';
 import { formatMs, PlanProgress } from '../plan-progress.js';
@@ -48,12 +49,13 @@ export function registerRelease(program: Command): void {
     .option('--json', 'one JSON event per line (for CI)')
     .addHelpText('after', '\nExit code: 0 when the release is verified, 1 when it was rolled back or failed.\n\nExample:\n  ripcord release 2.0.0 --env production --watch 10m --server http://127.0.0.1:4747')
     .action(async (version: string, options: ReleaseOptions) => {
-      const server = options.server ?? process.env.RIPCORD_SERVER;
+      const defaults = cliDefaults();
+      const server = options.server ?? (process.env.RIPCORD_SERVER || defaults.server);
       if (!server) throw new RipcordError('usage', 'ripcord release runs through the server (it watches the release): pass --server <url> or set RIPCORD_SERVER');
       const watchMs = parseDuration(options.watch);
       if (watchMs === undefined) throw new RipcordError('usage', `--watch must be a duration like 30s or 5m, not "${options.watch}"`);
-      const environment = options.env ?? onlyEnvironment(options.config);
-      await release(new ApiClient(server, options.token ?? process.env.RIPCORD_TOKEN), { version, environment, watchMs, options });
+      const environment = options.env ?? defaults.environment ?? onlyEnvironment(options.config);
+      await release(new ApiClient(server, options.token ?? (process.env.RIPCORD_TOKEN || defaults.token)), { version, environment, watchMs, options });
     });
 }
 
