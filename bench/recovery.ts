@@ -43,7 +43,7 @@ async function measure(proxy: string, run: number, target: string, doSwitch: () 
   await doSwitch();
   const switchMs = Date.now() - decided;
   const result = await loading;
-  const lastOld = result.last['bad'] ?? decided;
+  const lastOld = result.last.bad ?? decided;
   return { proxy, run, rps: result.rps, total: result.total, failed: result.failed, switchMs, lastOldMs: Math.max(0, lastOld - decided) };
 }
 
