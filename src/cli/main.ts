@@ -5,6 +5,8 @@ import { registerDeploy } from './commands/deploy-command.js';
 import { registerDeployments } from './commands/deployments-command.js';
 import { registerFlags } from './commands/flags-command.js';
 import { registerInit } from './commands/init-command.js';
+import { registerRelease } from './commands/release-command.js';
+import { registerRollback } from './commands/rollback-command.js';
 import { registerSchema } from './commands/schema-command.js';
 import { registerServe } from './commands/serve-command.js';
 import { registerStatus } from './commands/status-command.js';
@@ -22,7 +24,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
-  for (const register of [registerServe, registerValidate, registerSchema, registerInit, registerDeploy, registerDeployments, registerStatus, registerToken, registerFlags, registerWatch, registerDecision]) {
+  for (const register of [registerServe, registerValidate, registerSchema, registerInit, registerDeploy, registerDeployments, registerStatus, registerToken, registerFlags, registerWatch, registerDecision, registerRollback, registerRelease]) {
     register(program);
   }
   // Subcommands inherit exitOverride only when set on each; do it once for the whole tree.

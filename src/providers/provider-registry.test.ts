@@ -50,7 +50,7 @@ describe('provider registry', () => {
 
   it('refuses a kind with no implementation by name', () => {
     expect(() => createProvider({ kind: 'docker', container: 'web', image: 'web:1' }, { stateDir })).toThrow(
-      /cannot act through a "docker" provider yet \(available here: memory, command, git\)/,
+      /cannot act through a "docker" provider yet \(available here: memory, command, git, router, process\)/,
     );
   });
 });

@@ -8,6 +8,8 @@ import { ConfigProvider } from './config/config-provider.js';
 import { GitProvider } from './git/git-provider.js';
 import { MemoryProvider } from './memory/memory-provider.js';
 import { PostgresProvider } from './postgres/postgres-provider.js';
+import { ProcessProvider } from './process/process-provider.js';
+import { RouterProvider } from './router/router-provider.js';
 import type { Provider } from './provider.js';
 import type { ProviderDeps } from './provider-deps.js';
 
@@ -21,14 +23,16 @@ export const providerFactories: { [K in ProviderKind]?: FactoryFor<K> } = {
   memory: () => new MemoryProvider(),
   command: (config, deps) => new CommandProvider(config, deps),
   git: (config, deps) => new GitProvider(config, deps),
+  router: (config) => new RouterProvider(config),
+  process: (config) => new ProcessProvider(config),
 };
 
 /**
  * The action of each `provider:` kind that a `previous_release` step runs (put the target release back),
  * and the one `ripcord release` deploys with. Router and process add their line.
  */
-export const previousReleaseActions: Partial<Record<ProviderKind, string>> = { memory: 'rollback_to', command: 'rollback', git: 'revert' };
-export const deployActions: Partial<Record<ProviderKind, string>> = { memory: 'deploy', command: 'deploy' };
+export const previousReleaseActions: Partial<Record<ProviderKind, string>> = { memory: 'rollback_to', command: 'rollback', git: 'revert', router: 'rollback_to', process: 'rollback_to' };
+export const deployActions: Partial<Record<ProviderKind, string>> = { memory: 'deploy', command: 'deploy', router: 'deploy', process: 'deploy' };
 
 export function createProvider(config: ProviderConfig, deps: ProviderDeps): Provider {
   const factory = providerFactories[config.kind] as FactoryFor<typeof config.kind> | undefined;

@@ -111,7 +111,43 @@ export interface FlagTables {
   flag_changes: { id: string; service: string; environment: string; key: string; version: number; definition: string; actor: string; reason: string | null; at: string };
 }
 
-export interface Database extends DetectionTables, FlagTables {
+/** Rollback plans, step log and leases (migration 0020). */
+export interface RollbackTables {
+  rollback_plans: {
+    id: string;
+    service: string;
+    environment: string;
+    release_id: string | null;
+    target_release_id: string | null;
+    reason: string;
+    actor: string;
+    severity: string | null;
+    status: string;
+    state: string | null;
+    created_at: string;
+    started_at: string | null;
+    finished_at: string | null;
+  };
+  rollback_steps: {
+    plan_id: string;
+    step_index: number;
+    phase: string;
+    name: string;
+    /** JSON: provider slot, action, params, timeout, retries, fallback. */
+    definition: string;
+    status: string;
+    attempts: number;
+    used_fallback: number;
+    summary: string | null;
+    error: string | null;
+    started_at: string | null;
+    finished_at: string | null;
+    duration_ms: number | null;
+  };
+  leases: { name: string; holder: string; expires_at: string };
+}
+
+export interface Database extends DetectionTables, RollbackTables, FlagTables {
   releases: ReleasesTable;
   snapshots: SnapshotsTable;
   release_transitions: ReleaseTransitionsTable;

@@ -24,6 +24,9 @@ export function registerServe(program: Command): void {
         config,
         databaseUrl: options.database ?? process.env.RIPCORD_DATABASE_URL,
         dataDir: options.dataDir,
+        configFile: config ? (options.config ?? 'ripcord.yaml') : undefined,
+        watchIntervalMs: Number(process.env.RIPCORD_WATCH_INTERVAL_MS) || undefined,
+        rollbackCooldownMs: process.env.RIPCORD_ROLLBACK_COOLDOWN_MS ? Number(process.env.RIPCORD_ROLLBACK_COOLDOWN_MS) : undefined,
         adminToken: process.env.RIPCORD_ADMIN_TOKEN || undefined,
         ofrepRateLimit: options.ofrepRateLimit ? Number(options.ofrepRateLimit) : undefined,
       });

@@ -4,7 +4,7 @@ import type { Provider, StepRequest, StepResult } from '../provider.js';
 
 /**
  * Rollback steps on flags: `flags_off: [keys…]` (action `off`, params `{ keys }`) and
- * `flags_set: { key: bool }` (action `set`, params `{ flags }`). Turning a flag to the state it
+ * `flags_set: { key: bool }` (action `set`, params `{ values }`). Turning a flag to the state it
  * already has changes nothing, so running the step again (same idempotency key or not) is harmless.
  */
 export function createFlagsProvider(deps: { flags: FlagService }): Provider {
@@ -16,8 +16,9 @@ export function createFlagsProvider(deps: { flags: FlagService }): Provider {
       return Object.fromEntries(keys.map((key) => [String(key), { enabled: false }]));
     }
     if (request.action === 'set') {
-      const flags = request.params.flags;
-      if (!flags || typeof flags !== 'object') throw new RipcordError('invalid_input', 'flags set needs params.flags: { key: true|false }');
+      // The plan builder passes `flags_set:` as `values`.
+      const flags = request.params.values ?? request.params.flags;
+      if (!flags || typeof flags !== 'object') throw new RipcordError('invalid_input', 'flags set needs params.values: { key: true|false }');
       return Object.fromEntries(Object.entries(flags).map(([key, value]) => [key, { enabled: value === true || (typeof value === 'object' && value !== null && (value as { enabled?: unknown }).enabled === true) }]));
     }
     throw new RipcordError('invalid_input', `the flags provider has no action "${request.action}" (it has: ${actions.join(', ')})`);
