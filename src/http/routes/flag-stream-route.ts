@@ -46,20 +46,23 @@ export function flagStreamRoutes(deps: { flags: FlagService; tokens: TokenServic
         const send = (event: string, id: string | undefined, data: unknown) => {
           out.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
         };
-        const sendChange = (change: FlagChange) =>
-          ofrep ? send('refetchEvaluation', change.id, { type: 'refetchEvaluation', flagKey: change.key }) : send('change', change.id, { key: change.key, version: change.version, definition: change.definition, actor: change.actor, reason: change.reason, at: change.at });
+        let lastSent = lastEventId ?? '';
+        // Change ids sort by time: anything at or before the last one sent was already delivered (a change
+        // replayed from the store can also arrive late from another server's NOTIFY).
+        const sendChange = (change: FlagChange) => {
+          if (change.id <= lastSent) return;
+          lastSent = change.id;
+          if (ofrep) send('refetchEvaluation', change.id, { type: 'refetchEvaluation', flagKey: change.key });
+          else send('change', change.id, { key: change.key, version: change.version, definition: change.definition, actor: change.actor, reason: change.reason, at: change.at });
+        };
 
         // Subscribe before reading, so a change landing in between is not missed (a duplicate is harmless: versions tell).
         const queued: FlagChange[] = [];
         let live = false;
         const unsubscribe = deps.flags.feed.subscribe(service, params.env, (change) => (live ? sendChange(change) : queued.push(change)));
         out.write(`retry: 1000\n\n`);
-        let lastSent = lastEventId ?? '';
         if (lastEventId) {
-          for (const change of await deps.flags.changesSince(service, params.env, lastEventId)) {
-            sendChange(change);
-            lastSent = change.id;
-          }
+          for (const change of await deps.flags.changesSince(service, params.env, lastEventId)) sendChange(change);
         } else {
           const flags = await deps.flags.list(service, params.env);
           const latest = await deps.flags.latestChangeId(service, params.env);
@@ -67,7 +70,7 @@ export function flagStreamRoutes(deps: { flags: FlagService; tokens: TokenServic
           else send('snapshot', latest, { flags: flags.map((f) => ({ key: f.key, version: f.version, definition: f.definition })) });
           lastSent = latest ?? '';
         }
-        for (const change of queued) if (change.id > lastSent) sendChange(change);
+        for (const change of queued) sendChange(change);
         live = true;
         const heartbeat = setInterval(() => out.write(': keep-alive\n\n'), HEARTBEAT_MS);
         request.raw.on('close', () => {
