@@ -1,6 +1,9 @@
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ReleaseRef } from '../provider.js';
+import { contractRelease, contractTarget, runProviderContract } from '../provider-contract.js';
 import { ProcessProvider } from './process-provider.js';
 
 const ref = (version: string): ReleaseRef => ({ id: `rel_${version}`, service: 'shop', environment: 'prod', version, snapshots: [] });
@@ -48,4 +51,22 @@ describe('process provider', () => {
     await expect(broken.perform(request('deploy', '3.0.0'))).rejects.toThrow(/3.0.0 exited with code 4 before it was healthy/);
     expect(broken.versions()).toEqual({});
   });
+});
+
+describe('process provider and the shared contract', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ripcord-process-contract-'));
+  const starts = join(dir, 'starts.log');
+  let next = 0;
+  // Each start appends a line before the app runs: the side effect, counted from outside the provider.
+  const contractProvider = new ProcessProvider({ kind: 'process', command: `echo "$VERSION" >> ${starts}; exec ${process.execPath} ${resolve('examples/quickstart/app.mjs')}`, port: 19_400, health: '/health' });
+  afterAll(() => contractProvider.close());
+  runProviderContract('process', () => ({
+    provider: contractProvider,
+    request: () => ({ action: 'start', params: {}, release: contractRelease({ version: `9.0.${next++}` }), target: contractTarget() }),
+    effects: async () => (existsSync(starts) ? readFileSync(starts, 'utf8').trim().split('\n').filter(Boolean).length : 0),
+    cleanup: async () => {
+      for (const version of Object.keys(contractProvider.versions())) await contractProvider.perform({ action: 'stop', params: {}, release: contractRelease({ version }), idempotencyKey: `cleanup-${version}-${next++}`, signal: new AbortController().signal, log: () => undefined });
+      writeFileSync(starts, '');
+    },
+  }));
 });

@@ -21,6 +21,8 @@ export class ProcessProvider implements Provider {
   readonly kind = 'process';
   readonly actions = ACTIONS;
   private readonly running = new Map<string, Running>();
+  /** Results by idempotency key: a step performed again (retry, resumed plan) answers the same and acts not. */
+  private readonly done = new Map<string, StepResult>();
   private nextPort: number;
 
   constructor(private readonly config: ProcessConfig) {
@@ -42,6 +44,14 @@ export class ProcessProvider implements Provider {
   async perform(request: StepRequest): Promise<StepResult> {
     assertKnownAction(this.kind, this.actions, request.action);
     throwIfAborted(request.signal, this.kind, request.action);
+    const previous = this.done.get(request.idempotencyKey);
+    if (previous) return previous;
+    const result = await this.act(request);
+    this.done.set(request.idempotencyKey, result);
+    return result;
+  }
+
+  private async act(request: StepRequest): Promise<StepResult> {
     const version = this.versionFor(request);
     if (request.action === 'stop') {
       await this.stop(version);
