@@ -2,6 +2,7 @@ import type { EnvironmentPlan } from '../config/ripcord-config.js';
 import type { Provider } from '../providers/provider.js';
 import { createEnvironmentProviders } from '../providers/provider-registry.js';
 import type { ProviderDeps } from '../providers/provider-deps.js';
+import type { PostgresProvider } from '../providers/postgres/postgres-provider.js';
 import { RouterProvider } from '../providers/router/router-provider.js';
 import type { OutcomeSink } from '../signals/request-outcome.js';
 import type { ProviderSet } from './rollback-executor.js';
@@ -27,7 +28,8 @@ export function buildProviderSet(env: EnvironmentPlan, options: ProviderSetOptio
     database: built.database,
     config: built.config,
     git: built.git,
-    verify: new VerificationProvider(options.verification),
+    // `{ sql, expect }` verification runs on the environment's database, when it has one.
+    verify: new VerificationProvider({ ...options.verification, ...(built.database ? { sql: (text: string, signal: AbortSignal) => (built.database as PostgresProvider).scalar(text, signal) } : {}) }),
     ...options.extra,
   };
 }

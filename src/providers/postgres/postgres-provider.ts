@@ -111,6 +111,17 @@ export class PostgresProvider implements Provider {
     });
   }
 
+  /** A verification query's single number (`SELECT count(*) FROM "User"`), for `verify: [{ sql, expect }]`. */
+  async scalar(sql: string, signal: AbortSignal): Promise<number> {
+    throwIfAborted(signal, this.kind, 'sql');
+    return this.withClient(async (client) => {
+      const result = await client.query({ text: sql, rowMode: 'array' });
+      const value = Number((result.rows[0] as unknown[] | undefined)?.[0]);
+      if (!Number.isFinite(value)) throw providerError(`verification query must return one number; it returned ${JSON.stringify(result.rows[0] ?? null)}`);
+      return value;
+    });
+  }
+
   /** Exact row counts of named tables: the "before" that verification's `{sql, expect: '>= snapshot'}` compares with. */
   async rowCounts(tables: string[]): Promise<Record<string, number> | undefined> {
     if (tables.length === 0) return undefined;
