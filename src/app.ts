@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { TokenService } from './auth/token-service.js';
@@ -5,16 +6,25 @@ import type { RipcordConfig } from './config/ripcord-config.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { EventBus } from './core/events.js';
 import { Ledger } from './deployments/ledger.js';
+import { createDetectionModule, type DetectionModule } from './detection-module.js';
 import { HttpMetrics } from './http/http-metrics.js';
+import { syncFlagsFromConfig } from './flags/flag-config-sync.js';
+import { FlagService } from './flags/flag-service.js';
+import { createFlagsProvider } from './providers/flags/flags-provider.js';
 import { allRoutes } from './http/routes/index.js';
+import { KyselyFlagRepository } from './store/kysely-flag-repository.js';
+import { startPostgresFlagNotifier } from './store/postgres-flag-notifier.js';
 import { buildServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { KyselyLedgerRepository } from './store/kysely-ledger-repository.js';
 import { KyselyTokenRepository } from './store/kysely-token-repository.js';
-import { openStore, type Store } from './store/open-store.js';
+import { DEFAULT_DATA_DIR, openStore, type Store } from './store/open-store.js';
 import { VERSION } from './version.js';
+import { createRollbacksModule, type RollbacksModule } from './rollbacks-module.js';
 
 export interface AppOptions {
+  /** OFREP evaluations per second per token before 429 (default 5,000). */
+  ofrepRateLimit?: number | undefined;
   config?: RipcordConfig | undefined;
   databaseUrl?: string | undefined;
   dataDir?: string | undefined;
@@ -22,6 +32,16 @@ export interface AppOptions {
   adminToken?: string | undefined;
   logger?: Logger | undefined;
   clock?: Clock | undefined;
+  /** How often the watcher ticks (ms); 0 = never on its own (tests call `detection.detection.tick()`). Default 5000. */
+  watchIntervalMs?: number | undefined;
+  /** The ripcord.yaml path: providers resolve relative paths from its folder. */
+  configFile?: string | undefined;
+  /** Resume unfinished rollback plans and execute rollback decisions (default true). */
+  runRollbacks?: boolean | undefined;
+  /** How long a rollback lease lasts without renewal (default 15 s; env RIPCORD_ROLLBACK_LEASE_MS). */
+  rollbackLeaseMs?: number | undefined;
+  /** Anti-loop cooldown between rollbacks of one environment (default 10 min). */
+  rollbackCooldownMs?: number | undefined;
 }
 
 export interface App {
@@ -34,6 +54,12 @@ export interface App {
   logger: Logger;
   /** Domain events: features publish, incidents and notifiers subscribe. */
   events: EventBus;
+  /** Signals, the watcher and decisions (issue 3): `detection.detection.verdict(service, env)`. */
+  detection: DetectionModule;
+  /** Feature flags and kill switches (issue 5). */
+  flags: FlagService;
+  /** The rollback executor and providers (issue 4); absent without a ripcord.yaml. */
+  rollbacks?: RollbacksModule | undefined;
   /** Set on the first start without RIPCORD_ADMIN_TOKEN: print it once, it is not stored. */
   generatedAdminToken?: string | undefined;
   close(): Promise<void>;
@@ -50,8 +76,52 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     const tokens = new TokenService(new KyselyTokenRepository(store.db), clock);
     const generatedAdminToken = await tokens.bootstrap(options.adminToken);
     const metrics = new HttpMetrics();
-    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens });
+    const detection = await createDetectionModule({ config: options.config, db: store.db, ledger, events, clock, logger });
+    const flags = new FlagService(new KyselyFlagRepository(store.db), clock, events);
+    // Several servers on one PostgreSQL: a kill switch flipped on one reaches streams on all.
+    const flagNotifier = options.databaseUrl
+      ? await startPostgresFlagNotifier(options.databaseUrl, (id) => void flags.receive(id).catch((error) => logger.error({ err: error }, 'flag change from another server could not be read')), (error) => logger.error({ err: error }, 'flag change notifier failed'))
+      : undefined;
+    if (flagNotifier) flags.useNotifier(flagNotifier);
+    if (options.config) {
+      for (const report of await syncFlagsFromConfig(options.config, flags)) {
+        for (const kept of report.keptRuntimeChanges) {
+          logger.warn({ environment: report.environment, flag: kept.key, version: kept.version, changedBy: kept.changedBy }, `flag ${kept.key} was changed at runtime by ${kept.changedBy} (v${kept.version}); ripcord.yaml's definition is not applied until someone turns it back`);
+        }
+        if (report.created.length + report.updated.length > 0) logger.info({ environment: report.environment, created: report.created, updated: report.updated }, 'flags synced from ripcord.yaml');
+      }
+    }
+    const rollbacks = options.config
+      ? createRollbacksModule({
+          config: options.config,
+          configFile: options.configFile,
+          db: store.db,
+          ledger,
+          events,
+          clock,
+          stateDir: join(options.dataDir ?? DEFAULT_DATA_DIR, 'providers'),
+          signals: { verdict: (service, environment) => detection.detection.verdict(service, environment) },
+          outcomes: detection.aggregator,
+          watcher: detection.detection,
+          // The kill switch as a rollback step: flags_off / flags_set.
+          extra: () => ({ flags: createFlagsProvider({ flags }) }),
+          logger,
+          cooldownMs: options.rollbackCooldownMs,
+          leaseMs: options.rollbackLeaseMs ?? (Number(process.env.RIPCORD_ROLLBACK_LEASE_MS) || undefined),
+        })
+      : undefined;
+    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, ofrepRateLimit: options.ofrepRateLimit });
     const server = await buildServer({ routes, tokens, metrics, logger });
+    if ((options.watchIntervalMs ?? 5000) > 0) detection.detection.start(options.watchIntervalMs ?? 5000);
+    if (rollbacks) {
+      const routers = await rollbacks.start();
+      if (routers.length) logger.info({ routers }, 'router listening');
+    }
+    if (rollbacks && options.runRollbacks !== false) {
+      rollbacks.executor.subscribe();
+      const resumed = await rollbacks.executor.resumeUnfinished();
+      if (resumed.length) logger.info({ plans: resumed }, 'resuming rollback plans left unfinished');
+    }
     return {
       config: options.config,
       store,
@@ -62,8 +132,14 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       logger,
       events,
       generatedAdminToken,
+      detection,
+      flags,
+      rollbacks,
       close: async () => {
+        await detection.detection.stop();
+        await rollbacks?.close();
         await server.close();
+        await flagNotifier?.close();
         await store.close();
       },
     };

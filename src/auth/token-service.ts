@@ -37,6 +37,12 @@ export const BOOTSTRAP_TOKEN_NAME = 'bootstrap-admin';
 export class TokenService {
   /** `last_used_at` is written at most once a minute per token, not on every request. */
   private readonly lastTouched = new Map<string, number>();
+  /**
+   * Tokens seen in the last few seconds, by hash: a busy app (OFREP, ingest) costs no store query per
+   * request. A revocation on this server clears it at once; on another server it applies within the TTL.
+   */
+  private readonly recent = new Map<string, { token: ApiToken; until: number }>();
+  static readonly CACHE_TTL_MS = 5_000;
 
   constructor(
     private readonly repository: TokenRepository,
@@ -72,9 +78,17 @@ export class TokenService {
 
   /** The token a bearer secret stands for, if it exists and is not revoked. */
   async authenticate(secret: string): Promise<ApiToken | undefined> {
-    const token = await this.repository.findByHash(hashToken(secret));
-    if (!token || token.revokedAt) return undefined;
+    const hash = hashToken(secret);
     const now = this.clock.now();
+    const cached = this.recent.get(hash);
+    if (cached && cached.until > now.getTime()) return cached.token;
+    const token = await this.repository.findByHash(hash);
+    if (!token || token.revokedAt) {
+      this.recent.delete(hash);
+      return undefined;
+    }
+    if (this.recent.size > 10_000) this.recent.clear();
+    this.recent.set(hash, { token, until: now.getTime() + TokenService.CACHE_TTL_MS });
     if (now.getTime() - (this.lastTouched.get(token.id) ?? 0) > 60_000) {
       this.lastTouched.set(token.id, now.getTime());
       await this.repository.touch(token.id, now.toISOString());
@@ -99,6 +113,7 @@ export class TokenService {
       target: token.id,
       details: { name: token.name },
     });
+    this.recent.clear();
     if (!revoked) throw new RipcordError('conflict', `token ${token.name} was revoked already`);
   }
 
@@ -111,6 +126,7 @@ export class TokenService {
     if (fromEnvironment) {
       registerSecret(fromEnvironment);
       const now = this.clock.now().toISOString();
+      this.recent.clear();
       await this.repository.upsertBootstrap(
         { id: newId('tok'), name: BOOTSTRAP_TOKEN_NAME, role: 'admin', prefix: tokenPrefix(fromEnvironment), createdBy: 'RIPCORD_ADMIN_TOKEN', createdAt: now },
         hashToken(fromEnvironment),

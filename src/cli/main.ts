@@ -1,13 +1,18 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { registerDecision } from './commands/decision-command.js';
 import { registerDeploy } from './commands/deploy-command.js';
 import { registerDeployments } from './commands/deployments-command.js';
+import { registerFlags } from './commands/flags-command.js';
 import { registerInit } from './commands/init-command.js';
+import { registerRelease } from './commands/release-command.js';
+import { registerRollback } from './commands/rollback-command.js';
 import { registerSchema } from './commands/schema-command.js';
 import { registerServe } from './commands/serve-command.js';
 import { registerStatus } from './commands/status-command.js';
 import { registerToken } from './commands/token-command.js';
 import { registerValidate } from './commands/validate-command.js';
+import { registerWatch } from './commands/watch-command.js';
 import { describeError, exitCodeFor } from './exit-codes.js';
 
 export function buildProgram(): Command {
@@ -19,7 +24,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
-  for (const register of [registerServe, registerValidate, registerSchema, registerInit, registerDeploy, registerDeployments, registerStatus, registerToken]) {
+  for (const register of [registerServe, registerValidate, registerSchema, registerInit, registerDeploy, registerDeployments, registerStatus, registerToken, registerFlags, registerWatch, registerDecision, registerRollback, registerRelease]) {
     register(program);
   }
   // Subcommands inherit exitOverride only when set on each; do it once for the whole tree.

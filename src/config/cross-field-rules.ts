@@ -60,6 +60,8 @@ function checkEnvironment(env: EnvironmentConfig, at: ConfigPath, problems: Rule
         const signal = signals[ref.slice(0, ref.lastIndexOf('.'))];
         if (signal && !['ingest', 'prometheus'].includes(signalKind(signal))) {
           problems.push({ path: [...path, 'canary', i], message: 'the canary judge needs request outcomes: an ingest or prometheus signal' });
+        } else if (signal && !/\.(error_rate|latency|p95|p99)$/.test(ref)) {
+          problems.push({ path: [...path, 'canary', i], message: 'the canary judge compares error_rate or latency (latency, p95, p99: requests slower than the baseline P95)' });
         }
       });
     } else if ('alert' in trigger) {
@@ -100,6 +102,7 @@ function checkEnvironment(env: EnvironmentConfig, at: ConfigPath, problems: Rule
     if (needsProvider && !env.provider) {
       problems.push({ path: [...at, 'rollback', index], message: 'this step acts through the environment\'s provider: declare "provider" for this environment' });
     }
+    checkProviderSettings(env, step, [...at, 'rollback', index], problems);
   });
 
   const escalation = Array.isArray(env.escalation) ? env.escalation : env.escalation?.steps;
@@ -112,3 +115,22 @@ function checkEnvironment(env: EnvironmentConfig, at: ConfigPath, problems: Rule
   });
 }
 
+
+/** Rollback steps that need a settings section beside `provider` (postgres, config providers). */
+function checkProviderSettings(env: EnvironmentConfig, step: NonNullable<EnvironmentConfig['rollback']>[number], path: ConfigPath, problems: RuleProblem[]): void {
+  if (typeof step !== 'object') return;
+  const inner: [unknown, ConfigPath][] = 'step' in step ? [[step.step, [...path, 'step']], [step.fallback, [...path, 'fallback']]] : [[step, path]];
+  for (const [one, at] of inner as [typeof step, ConfigPath][]) {
+    if (typeof one !== 'object') continue;
+    if ('database' in one) {
+      if (!env.database) {
+        problems.push({ path: [...at, 'database'], message: 'a database step needs a "database" section in this environment (url, and migrations for down-migrations)' });
+      } else if (one.database === 'down-migrations' && !env.database.migrations) {
+        problems.push({ path: [...at, 'database'], message: 'down-migrations needs database.migrations: the folder with each migration\'s down.sql' });
+      }
+    }
+    if ('config' in one && !env.config_files) {
+      problems.push({ path: [...at, 'config'], message: 'a config restore step needs "config_files" in this environment, e.g. config_files: [.env.production]' });
+    }
+  }
+}

@@ -97,6 +97,20 @@ environments:
     ]);
   });
 
+  it('checks the canary judge names an error rate or a latency of a request signal', () => {
+    const text = `service: web
+environments:
+  production:
+    signals: { requests: { ingest: true }, health: { http: http://127.0.0.1/health } }
+    triggers:
+      - { canary: [requests.count, health.latency, requests.p95], severity: P1, impact: major_feature }
+`;
+    expect(problems(text).map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'environments.production.triggers[0].canary[0]: the canary judge compares error_rate or latency (latency, p95, p99: requests slower than the baseline P95)',
+      'environments.production.triggers[0].canary[1]: the canary judge needs request outcomes: an ingest or prometheus signal',
+    ]);
+  });
+
   it('reports YAML syntax errors with their position', () => {
     const found = problems('service: a\nenvironments:\n  production: {\n');
     expect(found[0]?.message).toMatch(/^YAML syntax:/);

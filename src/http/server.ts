@@ -1,3 +1,4 @@
+import { createGunzip } from 'node:zlib';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
@@ -62,6 +63,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // Behind a proxy, X-Request-Id keeps one id across hops.
     requestIdHeader: 'x-request-id',
+    // Streams (flag changes over SSE) never go idle; closing the server must end them.
+    forceCloseConnections: true,
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -78,6 +81,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
     request.log.error({ err: { message: redact(error.message), stack: redact(error.stack ?? '') } }, 'unhandled error');
     void reply.code(500).send(errorBody('internal', `internal error; the server log has the details under request id ${request.id}`));
+  });
+
+  // `Content-Encoding: gzip` bodies (ingest batches) are unzipped before parsing. The body limit applies
+  // to the unzipped bytes (so no zip bombs); `receivedEncodedLength` lets Fastify check Content-Length
+  // against the bytes actually received.
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    if (request.headers['content-encoding'] !== 'gzip') return payload;
+    const gunzip = createGunzip();
+    const counted = gunzip as typeof gunzip & { receivedEncodedLength?: number };
+    counted.receivedEncodedLength = 0;
+    payload.on('data', (chunk: Buffer) => {
+      counted.receivedEncodedLength = (counted.receivedEncodedLength ?? 0) + chunk.length;
+    });
+    payload.pipe(gunzip);
+    return gunzip;
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -1,17 +1,10 @@
 import type { SnapshotInput } from '../deployments/ledger.js';
-import type { Snapshot } from '../deployments/release.js';
+import type { Release, Snapshot } from '../deployments/release.js';
 
-/** The release a step acts on, as providers see it. */
-export interface ReleaseRef {
-  id: string;
-  service: string;
-  environment: string;
-  version: string;
-  commit?: string | undefined;
-  providerDeploymentId?: string | undefined;
-  artifact?: string | undefined;
+/** The release a step acts on, as providers see it: what identifies and undoes it, not its standing. */
+export type ReleaseRef = Pick<Release, 'id' | 'service' | 'environment' | 'version' | 'commit' | 'providerDeploymentId' | 'artifact'> & {
   snapshots: Snapshot[];
-}
+};
 
 export interface StepRequest {
   /** One of the provider's `actions`, e.g. `switch` for the router, `restore` for postgres. */

@@ -102,7 +102,88 @@ export interface IncidentTables {
   escalation_timers: EscalationTimersTable;
 }
 
-export interface Database {
+/** Detection and decisions (migration 0010). */
+export interface DetectionTables {
+  decisions: {
+    id: string;
+    service: string;
+    environment: string;
+    release_id: string | null;
+    severity: string;
+    action: string;
+    deadline: string | null;
+    status: string;
+    approval: string | null;
+    explanation: string;
+    inputs: string;
+    made_at: string;
+    decided_by: string | null;
+    decided_at: string | null;
+    reason: string | null;
+  };
+  outcome_rollups: {
+    service: string;
+    environment: string;
+    release: string;
+    bucket_start: string;
+    bucket_ms: number;
+    total: number;
+    errors: number;
+    latency_histogram: string;
+  };
+  bug_reports: {
+    id: string;
+    service: string;
+    environment: string;
+    title: string;
+    severity: string | null;
+    reporter: string | null;
+    reported_at: string;
+  };
+}
+
+export interface FlagTables {
+  flags: { service: string; environment: string; key: string; definition: string; version: number; updated_at: string; updated_by: string };
+  flag_changes: { id: string; service: string; environment: string; key: string; version: number; definition: string; actor: string; reason: string | null; at: string };
+}
+
+/** Rollback plans, step log and leases (migration 0020). */
+export interface RollbackTables {
+  rollback_plans: {
+    id: string;
+    service: string;
+    environment: string;
+    release_id: string | null;
+    target_release_id: string | null;
+    reason: string;
+    actor: string;
+    severity: string | null;
+    status: string;
+    state: string | null;
+    created_at: string;
+    started_at: string | null;
+    finished_at: string | null;
+  };
+  rollback_steps: {
+    plan_id: string;
+    step_index: number;
+    phase: string;
+    name: string;
+    /** JSON: provider slot, action, params, timeout, retries, fallback. */
+    definition: string;
+    status: string;
+    attempts: number;
+    used_fallback: number;
+    summary: string | null;
+    error: string | null;
+    started_at: string | null;
+    finished_at: string | null;
+    duration_ms: number | null;
+  };
+  leases: { name: string; holder: string; expires_at: string };
+}
+
+export interface Database extends DetectionTables, RollbackTables, FlagTables {
   releases: ReleasesTable;
   snapshots: SnapshotsTable;
   release_transitions: ReleaseTransitionsTable;

@@ -14,8 +14,9 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--data-dir <dir>', 'where the SQLite store lives', '.ripcord')
     .option('--database <url>', 'PostgreSQL instead of SQLite: postgres://… (env RIPCORD_DATABASE_URL)')
+    .option('--ofrep-rate-limit <n>', 'OFREP evaluations per second per app token before 429 (default 5000)')
     .addHelpText('after', '\nExample:\n  ripcord serve --config ripcord.yaml --port 4747\n  RIPCORD_ADMIN_TOKEN=rcp_… ripcord serve --database postgres://127.0.0.1/ripcord')
-    .action(async (options: { config?: string; port: string; host: string; dataDir: string; database?: string }) => {
+    .action(async (options: { config?: string; port: string; host: string; dataDir: string; database?: string; ofrepRateLimit?: string }) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RipcordError('usage', `--port must be a number from 0 to 65535, not "${options.port}"`);
       const config = optionalConfig(options.config);
@@ -23,7 +24,11 @@ export function registerServe(program: Command): void {
         config,
         databaseUrl: options.database ?? process.env.RIPCORD_DATABASE_URL,
         dataDir: options.dataDir,
+        configFile: config ? (options.config ?? 'ripcord.yaml') : undefined,
+        watchIntervalMs: Number(process.env.RIPCORD_WATCH_INTERVAL_MS) || undefined,
+        rollbackCooldownMs: process.env.RIPCORD_ROLLBACK_COOLDOWN_MS ? Number(process.env.RIPCORD_ROLLBACK_COOLDOWN_MS) : undefined,
         adminToken: process.env.RIPCORD_ADMIN_TOKEN || undefined,
+        ofrepRateLimit: options.ofrepRateLimit ? Number(options.ofrepRateLimit) : undefined,
       });
       const url = await listen(app, { host: options.host, port });
       print(`ripcord ${VERSION} — ${config ? `rollback plan of ${config.service} (${Object.keys(config.environments).join(', ')})` : 'no ripcord.yaml loaded (ledger and API only; see ripcord init)'}`);

@@ -22,9 +22,11 @@ export function registerStatus(program: Command): void {
           print(`nothing recorded yet (${ledger.where}); record a deploy with: ripcord deploy record --env production --version v1.0.0`);
           return;
         }
+        // The watcher's verdict lives in the server; the local store has none to show.
+        const verdicts = report.environments.some((env) => 'verdict' in env);
         print(
           table(
-            ['SERVICE', 'ENVIRONMENT', 'SERVING', 'STATUS', 'SINCE', 'LAST KNOWN GOOD'],
+            ['SERVICE', 'ENVIRONMENT', 'SERVING', 'STATUS', 'SINCE', 'LAST KNOWN GOOD', ...(verdicts ? ['VERDICT'] : [])],
             report.environments.map((env) => [
               env.service,
               env.environment,
@@ -32,6 +34,7 @@ export function registerStatus(program: Command): void {
               env.current?.status ?? 'nothing live',
               when(env.current?.deployedAt),
               env.lastKnownGood ? `${env.lastKnownGood.version} (${env.lastKnownGood.id})` : 'none yet',
+              ...(verdicts ? [(env as { verdict?: { state: string } }).verdict?.state ?? '-'] : []),
             ]),
           ),
         );

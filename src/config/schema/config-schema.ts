@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { flagDefinitionSchema, flagKeyField } from '../../flags/flag-definition.js';
 import { slugField } from './fields.js';
 import { incidentsSchema, peopleSchema } from './incidents-schema.js';
+import { configFilesSchema, databaseSchema, gitSettingsSchema } from './environment-extras-schema.js';
 import { escalationSchema, notifierSchema } from './notify-schema.js';
 import { policySchema } from './policy-schema.js';
 import { providerSchema } from './provider-schema.js';
@@ -17,6 +19,14 @@ export const environmentSchema = z.strictObject({
   verify: z.array(verifyStepSchema).optional(),
   notify: z.array(notifierSchema).optional(),
   escalation: escalationSchema.optional(),
+  /** Feature flags in flagd's format, inline (`key: definition`) or a path to a flagd JSON file; synced on start. */
+  flags: z.union([z.string().min(1), z.record(flagKeyField, flagDefinitionSchema)]).optional(),
+  /** The database the `backup` safeguard dumps and `{database: …}` rollback steps act on (postgres provider). */
+  database: databaseSchema.optional(),
+  /** Environment files the config safeguard snapshots and `{config: restore}` restores (config provider). */
+  config_files: configFilesSchema.optional(),
+  /** The deploy repository, for the `tag` safeguard (git provider). */
+  git: gitSettingsSchema.optional(),
 });
 
 /** `ripcord.yaml`: the rollback plan of one service, as configuration. */

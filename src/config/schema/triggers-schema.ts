@@ -10,6 +10,11 @@ const common = {
   /** Shown in explanations and the timeline; defaults to a description of the rule. */
   name: z.string().min(1).optional(),
   severity: severityField,
+  /**
+   * What it means for people when this fires (the seeds' "Impact" column): `service_down` and
+   * `data_loss` make the decision P0 (immediate rollback); `major_feature` makes it "assess".
+   */
+  impact: z.enum(['service_down', 'data_loss', 'major_feature', 'minor']).optional(),
 };
 
 /** "Error rate > 5% for 5 consecutive minutes". */

@@ -1,14 +1,27 @@
 import type { ApiRoute } from '../api-route.js';
+import { detectionRoutes } from './detection-routes.js';
 import { releaseRoutes } from './release-routes.js';
+import { rollbackRoutes } from './rollback-routes.js';
 import { statusRoutes } from './status-routes.js';
 import { type SystemDeps, systemRoutes } from './system-routes.js';
 import { tokenRoutes } from './token-routes.js';
 import type { Ledger } from '../../deployments/ledger.js';
 import type { TokenService } from '../../auth/token-service.js';
+import type { DetectionModule } from '../../detection-module.js';
+import type { FlagService } from '../../flags/flag-service.js';
+import { flagRoutes } from './flag-routes.js';
+import { flagStreamRoutes } from './flag-stream-route.js';
+import { ofrepRoutes } from './ofrep-routes.js';
+import type { RollbacksModule } from '../../rollbacks-module.js';
 
 export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   ledger: Ledger;
   tokens: TokenService;
+  detection?: DetectionModule | undefined;
+  flags?: FlagService | undefined;
+  /** OFREP evaluations per second per token before 429. */
+  ofrepRateLimit?: number | undefined;
+  rollbacks?: RollbacksModule | undefined;
 }
 
 /** Every route of the API. Each feature contributes its list here. */
@@ -19,6 +32,9 @@ export function allRoutes(deps: RouteDeps): ApiRoute[] {
     ...releaseRoutes(deps),
     ...statusRoutes(deps),
     ...tokenRoutes(deps),
+    ...detectionRoutes(deps),
+    ...rollbackRoutes(deps),
   );
+  if (deps.flags) routes.push(...flagRoutes({ ...deps, flags: deps.flags }), ...flagStreamRoutes({ ...deps, flags: deps.flags }), ...ofrepRoutes({ ...deps, flags: deps.flags }));
   return routes;
 }

@@ -1,5 +1,8 @@
 import type { Migration } from 'kysely';
 import * as foundation from './0001-foundation.js';
+import * as detection from './0010-detection.js';
+import * as rollbacks from './0020-rollbacks.js';
+import * as flags from './0030-flags.js';
 import * as incidents from './0040-incidents.js';
 
 /**
@@ -9,5 +12,8 @@ import * as incidents from './0040-incidents.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
+  '0010-detection': detection,
+  '0020-rollbacks': rollbacks,
+  '0030-flags': flags,
   '0040-incidents': incidents,
 };

@@ -1,0 +1,298 @@
+/**
+ * `npm run bench:detection`: time to detect, bad requests served and false-rollback rates of five
+ * detectors on the same synthetic streams with known ground truth, plus ingest throughput. Writes
+ * bench/results/detection.md. `--quick` runs fewer streams (for a smoke check).
+ */
+import { writeFileSync } from 'node:fs';
+import { formatDuration } from '../../src/core/duration.js';
+import { seededRandom } from '../../src/test-support/seeded-random.js';
+import { ArgoInterval, type Detector, KayentaMannWhitney, SeedsRule, SequentialJudge } from './detectors.js';
+import { measureIngest } from './ingest-throughput.js';
+import { type Scenario, simulate, sprtSeconds } from './simulate.js';
+
+const quick = process.argv.includes('--quick');
+const RUNS = quick ? 40 : 200;
+const FRR_RUNS = quick ? 500 : 10_000;
+const ALPHA = 0.001;
+const HORIZON = 3600;
+const FRR_HORIZON = 1800;
+/** No-regression streams are looked at every 5 s: the server's watcher tick (the TTD runs look every second). */
+const FRR_DT = 5;
+const makeDetectors = (): Detector[] => [new SeedsRule(), new ArgoInterval(), new KayentaMannWhitney(), new SequentialJudge(ALPHA)];
+const NAMES = makeDetectors().map((d) => d.name);
+
+const started = Date.now();
+const lines: string[] = [];
+const out = (line = '') => {
+  lines.push(line);
+  process.stdout.write(`${line}\n`);
+};
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+}
+
+/** Median/P90 with undetected runs counted as +∞ (censored): "—" when the quantile is not reached. */
+function censored(ttd: (number | undefined)[], q: number): number | undefined {
+  const values = ttd.map((v) => v ?? Number.POSITIVE_INFINITY);
+  const v = quantile(values, q);
+  return Number.isFinite(v) ? v : undefined;
+}
+
+const fmt = (seconds: number | undefined) => (seconds === undefined ? '—' : formatDuration(seconds * 1000));
+/**
+ * One-sided 95% upper bound of a binomial proportion: exact (Clopper-Pearson, summed in log space)
+ * for small counts, Wilson's score bound for large ones.
+ */
+function upper95(k: number, n: number): number {
+  if (k >= n) return 1;
+  if (k > 100) {
+    const z = 1.6448536;
+    const p = k / n;
+    return (p + (z * z) / (2 * n) + z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
+  }
+  const logTailAtMost = (p: number) => {
+    let logTerm = n * Math.log1p(-p);
+    let max = logTerm;
+    const logs = [logTerm];
+    for (let i = 1; i <= k; i++) {
+      logTerm += Math.log((n - i + 1) / i) + Math.log(p / (1 - p));
+      logs.push(logTerm);
+      if (logTerm > max) max = logTerm;
+    }
+    return max + Math.log(logs.reduce((sum, v) => sum + Math.exp(v - max), 0));
+  };
+  let lo = k / n;
+  let hi = 1;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (logTailAtMost(mid) > Math.log(0.05)) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+const pct = (x: number) => `${(x * 100).toFixed(x < 0.01 ? 3 : 2)}%`;
+
+const RATES = [10, 100, 1000];
+const SHARES = [0.05, 0.5];
+const BASES = [0.001, 0.01];
+const MULTS: [string, (p: number) => number][] = [
+  ['×1.5', (p) => p * 1.5],
+  ['×2', (p) => p * 2],
+  ['×5', (p) => p * 5],
+  ['outage', () => 1],
+];
+
+out('# Detection benchmark');
+out();
+out(`Command: \`npm run bench:detection\`${quick ? ' -- --quick' : ''} (bench/detection/run.ts). Machine: 2 cores shared with other work, Node ${process.version}.`);
+out();
+out(`Synthetic canary traffic in virtual time (1-second steps; requests per arm Poisson, errors binomial), α = ${ALPHA} for the sequential judge.`);
+out(`Canary rates 10/100/1000 req/s; canary share 5% and 50% (baseline gets the rest); baseline error rates 0.1% and 1%;`);
+out(`error multipliers ×1.5, ×2, ×5 and a total outage; regression present from the deploy ("at deploy") or starting 5 minutes later ("+5m").`);
+out(`Each regression cell: ${RUNS} streams, ${formatDuration(HORIZON * 1000)} watched after the onset; time to detect (TTD) is from the onset;`);
+out('"—" = not reached within the horizon (the median or P90 run never detected). "bad served" = failed canary requests from onset to detection (median).');
+out('SPRT = Wald\'s expected time for a sequential probability ratio test that knows the true ratio (no detector that does not know it beats it on average).');
+out('"judge ÷ SPRT" divides by max(SPRT, 1 s): detectors here look once per 1-second step, so nothing can report under 1 s (the server\'s watcher ticks every 5 s by default).');
+out();
+
+// ---------- time to detect ----------
+interface Row {
+  rate: number;
+  share: number;
+  base: number;
+  mult: string;
+  onset: string;
+  sprt: number;
+  med: (number | undefined)[];
+  p90: (number | undefined)[];
+  bad: number[];
+}
+const rows: Row[] = [];
+let seed = 1;
+for (const rate of RATES)
+  for (const share of SHARES)
+    for (const base of BASES)
+      for (const [mult, f] of MULTS)
+        for (const onset of [0, 300]) {
+          const scenario: Scenario = { canaryRate: rate, share, baseBad: base, canaryBad: f(base), onset, horizon: HORIZON, dt: 1 };
+          const random = seededRandom(seed++);
+          const ttd: (number | undefined)[][] = NAMES.map(() => []);
+          const bad: number[][] = NAMES.map(() => []);
+          for (let r = 0; r < RUNS; r++) {
+            const result = simulate(scenario, makeDetectors(), random);
+            result.ttd.forEach((v, d) => {
+              // A detector that fired before the onset (a false alarm) has not detected this regression.
+              (ttd[d] as (number | undefined)[]).push(result.early[d] ? undefined : v);
+              (bad[d] as number[]).push(result.badServed[d] as number);
+            });
+          }
+          rows.push({
+            rate,
+            share,
+            base,
+            mult,
+            onset: onset === 0 ? 'at deploy' : '+5m',
+            sprt: sprtSeconds(scenario, ALPHA),
+            med: ttd.map((v) => censored(v, 0.5)),
+            p90: ttd.map((v) => censored(v, 0.9)),
+            bad: bad.map((v) => quantile(v, 0.5)),
+          });
+        }
+
+out('## Time to detect an error-rate regression: median / P90 (bad canary requests served, median)');
+out();
+out('How the others are set up: seeds = canary error rate over each whole minute > 5%, five minutes in a row. Argo = one measurement per 1-minute interval, `successCondition: result <= 0.05`, `failureLimit: 2`. Kayenta = every minute, one-sided Mann-Whitney U (normal approximation, tie-corrected) of the two arms\' 10-second error-rate series over the last 5 minutes at Kayenta\'s default 95% confidence, no effect-size margin. A detector that fired before a "+5m" regression began counts as not detecting it (that was a false rollback).');
+out();
+out(`| canary req/s | share | baseline | regression | onset | SPRT limit | ${NAMES.join(' | ')} | judge ÷ SPRT |`);
+out(`|---|---|---|---|---|---|${NAMES.map(() => '---').join('|')}|---|`);
+for (const row of rows) {
+  const cells = NAMES.map((_, d) => `${fmt(row.med[d])} / ${fmt(row.p90[d])} (${row.bad[d]})`);
+  const judge = row.med[3];
+  out(`| ${row.rate} | ${pct(row.share)} | ${pct(row.base)} | ${row.mult} | ${row.onset} | ${fmt(row.sprt)} | ${cells.join(' | ')} | ${judge === undefined ? '—' : (judge / Math.max(1, row.sprt)).toFixed(2)} |`);
+}
+out();
+
+// ---------- false rollbacks ----------
+out(`## False-rollback rate with no regression (${FRR_RUNS.toLocaleString('en-US')} streams per configuration, ${formatDuration(FRR_HORIZON * 1000)} each, looked at every ${FRR_DT} s; one-sided 95% upper bound in brackets)`);
+out();
+out(`| canary req/s | share | baseline | ${NAMES.join(' | ')} |`);
+out(`|---|---|---|${NAMES.map(() => '---').join('|')}|`);
+const frrWorst: number[] = NAMES.map(() => 0);
+for (const rate of RATES)
+  for (const share of SHARES)
+    for (const base of BASES) {
+      const scenario: Scenario = { canaryRate: rate, share, baseBad: base, canaryBad: base, onset: 0, horizon: FRR_HORIZON, dt: FRR_DT };
+      const random = seededRandom(10_000 + seed++);
+      const fired = NAMES.map(() => 0);
+      for (let r = 0; r < FRR_RUNS; r++) {
+        const result = simulate(scenario, makeDetectors(), random);
+        result.ttd.forEach((v, d) => {
+          if (v !== undefined) fired[d] = (fired[d] as number) + 1;
+        });
+      }
+      const cells = fired.map((k, d) => {
+        const ub = upper95(k, FRR_RUNS);
+        frrWorst[d] = Math.max(frrWorst[d] as number, ub);
+        return `${pct(k / FRR_RUNS)} [${pct(ub)}]`;
+      });
+      out(`| ${rate} | ${pct(share)} | ${pct(base)} | ${cells.join(' | ')} |`);
+    }
+out();
+
+// ---------- the judge alone, more streams ----------
+// Decided before looking at any result: 10,000 streams bound a rate near 0.05% only to about 0.1%, so
+// the judge (cheap to run alone) gets 40,000 fresh streams per configuration for a tighter bound.
+const JUDGE_FRR_RUNS = quick ? 2000 : 40_000;
+out(`## Sequential judge alone: false-rollback rate from ${JUDGE_FRR_RUNS.toLocaleString('en-US')} fresh no-regression streams per configuration (30m, looked at every ${FRR_DT} s)`);
+out();
+out('| canary req/s | share | baseline | false rollbacks | rate [95% UB] |');
+out('|---|---|---|---|---|');
+let judgeFrrWorst = 0;
+for (const rate of RATES)
+  for (const share of SHARES)
+    for (const base of BASES) {
+      const scenario: Scenario = { canaryRate: rate, share, baseBad: base, canaryBad: base, onset: 0, horizon: FRR_HORIZON, dt: FRR_DT };
+      const random = seededRandom(30_000 + seed++);
+      let fired = 0;
+      for (let r = 0; r < JUDGE_FRR_RUNS; r++) if (simulate(scenario, [new SequentialJudge(ALPHA)], random).ttd[0] !== undefined) fired += 1;
+      const ub = upper95(fired, JUDGE_FRR_RUNS);
+      judgeFrrWorst = Math.max(judgeFrrWorst, ub);
+      out(`| ${rate} | ${pct(share)} | ${pct(base)} | ${fired} | ${pct(fired / JUDGE_FRR_RUNS)} [${pct(ub)}] |`);
+    }
+out();
+
+// ---------- latency ----------
+// Lognormal latency, σ = 0.5; a regression multiplies it by 1.5 (so P95 ×1.5). The judge counts requests
+// slower than the baseline's P95 fixed before the release: 5% before, P(Z > 1.645 − ln 1.5 / 0.5) after.
+const SIGMA = 0.5;
+const slowAfter = (() => {
+  const z = 1.6448536 - Math.log(1.5) / SIGMA;
+  const t = 1 / (1 + 0.2316419 * Math.abs(z));
+  const d = 0.3989422804014327 * Math.exp((-z * z) / 2);
+  const p = d * t * (0.31938153 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))));
+  return z >= 0 ? p : 1 - p;
+})();
+out(`## Latency regression (lognormal, σ = ${SIGMA}; P95 ×1.5 → share above the baseline P95 goes 5% → ${pct(slowAfter)})`);
+out();
+out('The sequential judge runs the same count test on "slower than the baseline P95"; the seeds\' rule is "P95 +50%" on each minute\'s canary P95 (its sampling error drawn from the quantile\'s asymptotic normal law).');
+out();
+out(`| canary req/s | share | onset | SPRT limit | seeds: P95 +50% (median / P90) | ripcord judge (median / P90) | judge ÷ SPRT | judge false rollbacks (${FRR_RUNS.toLocaleString('en-US')} runs) [95% UB] |`);
+out('|---|---|---|---|---|---|---|---|');
+class SeedsP95 implements Detector {
+  readonly name = 'seeds p95';
+  private n = 0;
+  private minuteEnd = 60;
+  private regressed = false;
+  constructor(private readonly random: () => number, private readonly onset: number) {}
+  step(s: { t: number; canaryN: number }): boolean {
+    this.n += s.canaryN;
+    if (s.t >= this.onset) this.regressed = true;
+    if (s.t + 1 < this.minuteEnd) return false;
+    this.minuteEnd += 60;
+    const n = this.n;
+    this.n = 0;
+    if (n < 20) return false;
+    // Sample P95 of n lognormals ≈ exp(μ + σ(z95 + ε)), ε ~ N(0, sqrt(.95·.05/n)/φ(z95)).
+    const u = 1 - this.random();
+    const eps = (Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.random()) * Math.sqrt(0.95 * 0.05 / n)) / 0.10313;
+    const ratio = Math.exp(SIGMA * eps) * (this.regressed ? 1.5 : 1);
+    return ratio > 1.5;
+  }
+}
+for (const rate of RATES)
+  for (const share of SHARES)
+    for (const onset of [0, 300]) {
+      const scenario: Scenario = { canaryRate: rate, share, baseBad: 0.05, canaryBad: slowAfter, onset, horizon: HORIZON, dt: 1 };
+      const random = seededRandom(20_000 + seed++);
+      const seeds: (number | undefined)[] = [];
+      const judge: (number | undefined)[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        const result = simulate(scenario, [new SeedsP95(random, onset), new SequentialJudge(ALPHA)], random);
+        seeds.push(result.early[0] ? undefined : result.ttd[0]);
+        judge.push(result.early[1] ? undefined : result.ttd[1]);
+      }
+      let fired = 0;
+      if (onset === 0) {
+        const h0: Scenario = { ...scenario, canaryBad: 0.05, horizon: FRR_HORIZON, dt: FRR_DT };
+        for (let r = 0; r < FRR_RUNS; r++) if (simulate(h0, [new SequentialJudge(ALPHA)], random).ttd[0] !== undefined) fired += 1;
+      }
+      const sprt = sprtSeconds(scenario, ALPHA);
+      const med = censored(judge, 0.5);
+      out(
+        `| ${rate} | ${pct(share)} | ${onset === 0 ? 'at deploy' : '+5m'} | ${fmt(sprt)} | ${fmt(censored(seeds, 0.5))} / ${fmt(censored(seeds, 0.9))} | ${fmt(med)} / ${fmt(censored(judge, 0.9))} | ${med === undefined ? '—' : (med / Math.max(1, sprt)).toFixed(2)} | ${onset === 0 ? `${pct(fired / FRR_RUNS)} [${pct(upper95(fired, FRR_RUNS))}]` : 'same streams as above'} |`,
+      );
+    }
+out();
+
+// ---------- targets ----------
+out('## Targets');
+out();
+const judgeRatios = rows.map((r) => (r.med[3] === undefined ? Number.POSITIVE_INFINITY : (r.med[3] as number) / Math.max(1, r.sprt)));
+out(`- Cells whose SPRT limit is itself longer than the ${formatDuration(HORIZON * 1000)} horizon, or close to it, cannot be detected in it by anyone: ${rows.filter((r) => r.sprt > HORIZON * 0.9).length} of ${rows.length}.`);
+out(`- Median TTD ≤ 2× the SPRT limit (max(SPRT, 1 s)): ${judgeRatios.filter((x) => x <= 2).length} of ${rows.length} error-rate cells meet it; worst ratio ${Math.max(...judgeRatios.filter(Number.isFinite)).toFixed(2)}${judgeRatios.some((x) => !Number.isFinite(x)) ? `; ${judgeRatios.filter((x) => !Number.isFinite(x)).length} cells not detected in ${formatDuration(HORIZON * 1000)}` : ''}.`);
+out(`- False-rollback rate ≤ 0.1% (95% upper bound), sequential judge: worst configuration ${pct(frrWorst[3] as number)} from ${FRR_RUNS.toLocaleString('en-US')} streams (the comparison table), ${pct(judgeFrrWorst)} from ${JUDGE_FRR_RUNS.toLocaleString('en-US')} (the judge alone).`);
+for (const rate of [10, 100]) {
+  for (const onset of ['at deploy', '+5m']) {
+    const row = rows.find((r) => r.rate === rate && r.share === 0.05 && r.base === 0.01 && r.mult === '×5' && r.onset === onset);
+    if (!row) continue;
+    const seeds = row.med[0];
+    const judge = row.med[3];
+    const speedup = seeds === undefined ? (judge === undefined ? 'neither detects' : `seeds' rule never detects within ${formatDuration(HORIZON * 1000)}; judge ${fmt(judge)}`) : judge === undefined ? 'judge does not detect' : `${(seeds / judge).toFixed(1)}× faster (${fmt(judge)} vs ${fmt(seeds)})`;
+    out(`- 1% → 5% errors, 5% canary share, ${rate} req/s, regression ${onset}: ${speedup}.`);
+  }
+}
+out();
+
+// ---------- ingest ----------
+const ingest = await measureIngest();
+out('## Ingest throughput');
+out();
+out('| path | outcomes | seconds | outcomes/s |');
+out('|---|---|---|---|');
+for (const r of ingest) out(`| ${r.path} | ${r.outcomes.toLocaleString('en-US')} | ${r.seconds.toFixed(2)} | ${Math.round(r.outcomes / r.seconds).toLocaleString('en-US')} |`);
+out();
+out(`Benchmark wall time: ${formatDuration(Date.now() - started)}.`);
+
+if (!quick) writeFileSync(new URL('../results/detection.md', import.meta.url), `${lines.join('\n')}\n`);

@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import { systemClock } from '../../core/clock.js';
+import { RipcordError } from '../../core/errors.js';
+import { EventBus } from '../../core/events.js';
+import { Ledger } from '../../deployments/ledger.js';
+import { createDetectionModule } from '../../detection-module.js';
+import type { EnvironmentWatch } from '../../detection/detection-service.js';
+import { KyselyLedgerRepository } from '../../store/kysely-ledger-repository.js';
+import { openStore } from '../../store/open-store.js';
+import { ApiClient } from '../api-client.js';
+import { addDataSourceOptions, type DataSourceOptions, optionalConfig, requireService } from '../ledger-access.js';
+import { print, printJson, table, when } from '../output.js';
+
+interface WatchOptions extends DataSourceOptions {
+  service?: string;
+  json?: boolean;
+  once?: boolean;
+  interval: string;
+}
+
+const MARK = { healthy: 'HEALTHY', unhealthy: 'UNHEALTHY', inconclusive: 'INCONCLUSIVE (cannot judge: a person should look)' } as const;
+
+export function printWatch(watch: EnvironmentWatch): void {
+  print(`${watch.service}/${watch.environment} ${watch.version} (${watch.releaseId}) — ${MARK[watch.verdict]}   updated ${when(watch.updatedAt)}`);
+  print(`  ${watch.explanation}`);
+  print();
+  print(table(['TRIGGER', 'SEVERITY', 'STATE', 'WHY'], watch.triggers.map((t) => [t.trigger, t.severity, t.state === 'no_data' ? 'no data' : t.state, t.explanation])));
+  const signals = Object.entries(watch.signals);
+  if (signals.length > 0) {
+    print();
+    print(table(['SIGNAL', 'VALUE', 'AT'], signals.map(([ref, s]) => [ref, s.error !== undefined ? `error: ${s.error}` : String(s.value !== undefined ? Number(s.value.toPrecision(4)) : '-'), s.at.slice(11, 19)])));
+  }
+  print();
+  const d = watch.decision;
+  print(d ? `decision ${d.id}: ${d.severity} ${d.action} (${d.status})${d.deadline ? ` by ${when(d.deadline)}` : ''}\n  ${d.explanation}` : 'decision: none (only an unhealthy verdict leads to one)');
+}
+
+/** One reading: from the server's watcher, or (no --server) a one-off watcher on the local store. */
+async function readOnce(options: WatchOptions, environment: string): Promise<EnvironmentWatch> {
+  const server = options.server ?? process.env.RIPCORD_SERVER;
+  const config = optionalConfig(options.config);
+  if (server) {
+    const client = new ApiClient(server, options.token ?? process.env.RIPCORD_TOKEN);
+    const query = options.service ? `?service=${encodeURIComponent(options.service)}` : '';
+    return client.request('GET', `api/v1/environments/${encodeURIComponent(environment)}/verdict${query}`);
+  }
+  if (!config) throw new RipcordError('usage', 'without --server, watch needs ripcord.yaml (or --config) to know the signals and triggers');
+  const service = requireService(options.service, config);
+  const store = await openStore({ databaseUrl: options.database ?? process.env.RIPCORD_DATABASE_URL, dataDir: options.dataDir });
+  try {
+    const ledger = new Ledger(new KyselyLedgerRepository(store.db));
+    const module = await createDetectionModule({ config, db: store.db, ledger, events: new EventBus(), clock: systemClock });
+    await module.detection.tick();
+    const watch = module.detection.verdict(service, environment);
+    if (!watch) throw new RipcordError('not_found', `nothing live to watch in ${service}/${environment} (record a deploy first)`);
+    return watch;
+  } finally {
+    await store.close();
+  }
+}
+
+export function registerWatch(program: Command): void {
+  addDataSourceOptions(
+    program
+      .command('watch')
+      .description('the live verdict of an environment: triggers with their numbers, signal values and the decision')
+      .argument('<environment>', 'environment to watch, e.g. production')
+      .option('--service <name>', 'service (default: from ripcord.yaml)')
+      .option('--once', 'print one reading and exit (exit code 1 when unhealthy)')
+      .option('--interval <seconds>', 'seconds between readings', '5')
+      .option('--json', 'print as JSON (one document per reading)'),
+  )
+    .addHelpText('after', '\nExample:\n  RIPCORD_SERVER=http://127.0.0.1:4747 RIPCORD_TOKEN=rcp_… ripcord watch production\n  ripcord watch production --once --json')
+    .action(async (environment: string, options: WatchOptions) => {
+      const interval = Number(options.interval);
+      if (!(interval > 0)) throw new RipcordError('usage', `--interval must be a positive number of seconds, not "${options.interval}"`);
+      for (;;) {
+        const watch = await readOnce(options, environment);
+        if (options.json) printJson(watch);
+        else printWatch(watch);
+        if (options.once) {
+          if (watch.verdict === 'unhealthy') process.exitCode = 1;
+          return;
+        }
+        if (!options.json) print('—'.repeat(40));
+        await new Promise((resolve) => setTimeout(resolve, interval * 1000));
+      }
+    });
+}

@@ -1,0 +1,133 @@
+import type { Quantity } from '../config/schema/fields.js';
+import { type TriggerConfig, triggerKind } from '../config/schema/triggers-schema.js';
+import { formatDuration } from '../core/duration.js';
+import { formatPercent } from '../core/percent.js';
+import { judgeCanary } from './canary-judge.js';
+import { describeTrigger, formatNumber, formatQuantity } from './describe-trigger.js';
+import type { Measurements, Sample } from './measurement.js';
+import type { TriggerResult } from './trigger-result.js';
+
+/** A series whose newest sample is older than this cannot say anything about now. */
+export const STALE_AFTER_MS = 3 * 60_000;
+
+type Threshold = Extract<TriggerConfig, { for: number; above: Quantity }>;
+type Count = Extract<TriggerConfig, { within: number }>;
+type Baseline = Extract<TriggerConfig, { above_baseline: number }>;
+type Canary = Extract<TriggerConfig, { canary: string[] }>;
+type Alert = Extract<TriggerConfig, { alert: unknown }>;
+
+/** Pure: the same trigger and measurements always give the same result. */
+export function evaluateTrigger(trigger: TriggerConfig, m: Measurements, defaultAlpha = 0.001): TriggerResult {
+  const base = { trigger: describeTrigger(trigger), severity: trigger.severity };
+  switch (triggerKind(trigger)) {
+    case 'threshold':
+      return { ...base, kind: 'threshold', ...threshold(trigger as Threshold, m) };
+    case 'count':
+      return { ...base, kind: 'count', ...count(trigger as Count, m) };
+    case 'baseline':
+      return { ...base, kind: 'baseline', ...baseline(trigger as Baseline, m) };
+    case 'canary': {
+      const t = trigger as Canary;
+      return { ...base, kind: 'canary', ...judgeCanary(t.canary, m, t.false_rollback_rate ?? defaultAlpha) };
+    }
+    case 'alert':
+      return { ...base, kind: 'alert', ...alert(trigger as Alert, m) };
+  }
+}
+
+type Outcome = Omit<TriggerResult, 'trigger' | 'kind' | 'severity'>;
+
+function formatValue(sample: Sample, unit: Quantity['unit']): string {
+  const value = sample.value ?? 0;
+  const text = formatQuantity({ value, unit });
+  return sample.numerator !== undefined && sample.denominator !== undefined ? `${text} (${sample.numerator}/${sample.denominator})` : text;
+}
+
+/** Newest usable sample, or why there is none. */
+function latest(samples: Sample[], now: number): { sample: Sample } | { missing: string } {
+  const last = samples[samples.length - 1];
+  if (!last) return { missing: 'no measurements yet' };
+  if (now - last.at > STALE_AFTER_MS) return { missing: `last measurement is ${formatDuration(now - last.at)} old` };
+  if (last.error !== undefined || last.value === undefined) return { missing: `signal failing: ${last.error ?? 'no value'}` };
+  return { sample: last };
+}
+
+/** Since when every sample has satisfied `holds`, walking back from the newest; undefined if the newest does not. */
+function heldSince(samples: Sample[], holds: (value: number) => boolean): number | undefined {
+  let since: number | undefined;
+  for (let i = samples.length - 1; i >= 0; i--) {
+    const sample = samples[i] as Sample;
+    if (sample.error !== undefined || sample.value === undefined || !holds(sample.value)) break;
+    since = sample.at;
+  }
+  return since;
+}
+
+function threshold(t: Threshold, m: Measurements): Outcome {
+  const samples = m.series(t.signal);
+  const found = latest(samples, m.now);
+  if ('missing' in found) return { state: 'no_data', explanation: `${t.signal}: ${found.missing}`, values: {} };
+  const { sample } = found;
+  const since = heldSince(samples, (value) => value > t.above.value);
+  const now = `${t.signal} ${formatValue(sample, t.above.unit)}`;
+  const values = { value: sample.value ?? 0, above: t.above.value, for_ms: t.for };
+  if (since === undefined) return { state: 'ok', explanation: `${now}, not above ${formatQuantity(t.above)}`, values };
+  const held = m.now - since;
+  if (held >= t.for) {
+    return {
+      state: 'firing',
+      since,
+      explanation: `${now} above ${formatQuantity(t.above)} for ${formatDuration(held)} (rule: ${formatDuration(t.for)})`,
+      values: { ...values, held_ms: held },
+    };
+  }
+  return { state: 'ok', since, explanation: `${now} above ${formatQuantity(t.above)} for ${formatDuration(held)} of the ${formatDuration(t.for)} the rule needs`, values: { ...values, held_ms: held } };
+}
+
+function count(t: Count, m: Measurements): Outcome {
+  const inWindow = m.series(t.signal).filter((sample) => sample.at > m.now - t.within && sample.at <= m.now);
+  const good = inWindow.filter((sample) => sample.error === undefined && sample.value !== undefined);
+  if (inWindow.length > 0 && good.length === 0) {
+    return { state: 'no_data', explanation: `${t.signal}: signal failing: ${inWindow[inWindow.length - 1]?.error ?? 'no value'}`, values: {} };
+  }
+  const total = good.reduce((sum, sample) => sum + (sample.value ?? 0), 0);
+  const text = `${t.signal}: ${formatNumber(total)} in the last ${formatDuration(t.within)}`;
+  const values = { count: total, above: t.above.value, within_ms: t.within };
+  return total > t.above.value
+    ? { state: 'firing', explanation: `${text} > ${formatQuantity(t.above)}`, values }
+    : { state: 'ok', explanation: `${text}, not above ${formatQuantity(t.above)}`, values };
+}
+
+function baseline(t: Baseline, m: Measurements): Outcome {
+  const samples = m.series(t.signal);
+  const found = latest(samples, m.now);
+  if ('missing' in found) return { state: 'no_data', explanation: `${t.signal}: ${found.missing}`, values: {} };
+  const reference = m.baseline(t.signal);
+  if (reference === undefined || !(reference > 0)) return { state: 'no_data', explanation: `${t.signal}: no baseline value yet to compare with`, values: {} };
+  const limit = reference * (1 + t.above_baseline);
+  const value = found.sample.value ?? 0;
+  const unit = t.signal.endsWith('rate') ? 'ratio' : 'ms';
+  const change = value / reference - 1;
+  const text = `${t.signal} ${formatQuantity({ value, unit })} vs baseline ${formatQuantity({ value: reference, unit })} (${change >= 0 ? '+' : ''}${formatPercent(change)})`;
+  const values = { value, baseline: reference, change, above_baseline: t.above_baseline };
+  if (value <= limit) return { state: 'ok', explanation: `${text}, within +${formatPercent(t.above_baseline)}`, values };
+  const since = heldSince(samples, (v) => v > limit) ?? found.sample.at;
+  const held = m.now - since;
+  if (t.for !== undefined && held < t.for) {
+    return { state: 'ok', since, explanation: `${text} for ${formatDuration(held)} of the ${formatDuration(t.for)} the rule needs`, values };
+  }
+  return { state: 'firing', since, explanation: `${text} > +${formatPercent(t.above_baseline)}`, values };
+}
+
+function matches(labels: Record<string, string>, want: string | Record<string, string>): boolean {
+  if (typeof want === 'string') return labels.alertname === want;
+  return Object.entries(want).every(([key, value]) => labels[key] === value);
+}
+
+function alert(t: Alert, m: Measurements): Outcome {
+  const firing = m.alerts().filter((a) => matches(a.labels, t.alert as string | Record<string, string>));
+  if (firing.length === 0) return { state: 'ok', explanation: 'no matching alert firing', values: { firing: 0 } };
+  const names = firing.map((a) => a.labels.alertname ?? 'alert').join(', ');
+  const summary = firing[0]?.summary ? `: ${firing[0].summary}` : '';
+  return { state: 'firing', since: Math.min(...firing.map((a) => a.startsAt)), explanation: `alert firing: ${names}${summary}`, values: { firing: firing.length } };
+}

@@ -1,0 +1,47 @@
+/**
+ * What signals yield and triggers read. A failed read is a sample with an `error`, never an exception:
+ * triggers turn it into "no data", and the verdict into `inconclusive` (pause and page, never roll back).
+ */
+export interface Sample {
+  /** Epoch ms. */
+  at: number;
+  value?: number | undefined;
+  error?: string | undefined;
+  /** For ratios: the counts behind the value ("41/519"), so explanations can name them. */
+  numerator?: number | undefined;
+  denominator?: number | undefined;
+}
+
+/** One time bucket of concurrent traffic, per arm: what the canary judge counts. */
+export interface ArmBucket {
+  at: number;
+  canary: { total: number; errors: number; slow: number };
+  baseline: { total: number; errors: number; slow: number };
+}
+
+/** An external alert (Alertmanager) as the alert trigger sees it. */
+export interface ActiveAlert {
+  labels: Record<string, string>;
+  startsAt: number;
+  summary?: string | undefined;
+}
+
+/**
+ * The view a trigger evaluates: everything is read through it, so triggers stay pure functions of
+ * measurements (same input, same result) and are tested without I/O.
+ */
+export interface Measurements {
+  now: number;
+  /** Samples of `<signal>.<metric>`, oldest first. */
+  series(ref: string): Sample[];
+  /** The baseline's value of a metric (previous release, or the stable arm), when known. */
+  baseline(ref: string): number | undefined;
+  /** Canary vs baseline buckets for a request signal, oldest first. */
+  arms(signal: string): ArmBucket[];
+  /**
+   * Before/after mode (no concurrent baseline): the baseline's error rate and slow share, measured
+   * before the release, as conservative upper bounds.
+   */
+  baselineRates?(signal: string): { errorRate: number; slowRate: number } | undefined;
+  alerts(): ActiveAlert[];
+}

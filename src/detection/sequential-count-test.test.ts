@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { binomial, seededRandom } from '../test-support/seeded-random.js';
+import { SequentialCountTest, sprtExpectedBadEvents } from './sequential-count-test.js';
+
+describe('SequentialCountTest', () => {
+  it('equals the binomial likelihood ratio for a single rate ratio', () => {
+    // ρ = 2, s = 0.5 → θ = 2/3. 7 canary and 3 baseline errors: (θ/s)^7 ((1−θ)/(1−s))^3 = (4/3)^7 (2/3)^3.
+    const test = new SequentialCountTest(0.001, [2]);
+    test.update({ total: 100, bad: 7 }, { total: 100, bad: 3 });
+    expect(test.state().bayesFactor).toBeCloseTo((4 / 3) ** 7 * (2 / 3) ** 3, 10);
+  });
+
+  it('mixes rate ratios with equal weights and accumulates over buckets', () => {
+    const test = new SequentialCountTest(0.01, [2, 4]);
+    test.update({ total: 50, bad: 2 }, { total: 150, bad: 1 });
+    test.update({ total: 10, bad: 1 }, { total: 10, bad: 0 });
+    const lr = (rho: number, s: number, c: number, b: number) => ((rho / (rho * s + 1 - s)) ** c) * ((1 / (rho * s + 1 - s)) ** b);
+    const expected = 0.5 * (lr(2, 0.25, 2, 1) * lr(2, 0.5, 1, 0)) + 0.5 * (lr(4, 0.25, 2, 1) * lr(4, 0.5, 1, 0));
+    expect(test.state().bayesFactor).toBeCloseTo(expected, 10);
+    expect(test.state().canary).toEqual({ total: 60, bad: 3 });
+  });
+
+  it('rejects a total outage of a 5% canary within a handful of errors', () => {
+    const test = new SequentialCountTest(0.001);
+    let seconds = 0;
+    while (!test.rejected && seconds < 60) {
+      test.update({ total: 1, bad: 1 }, { total: 19, bad: 0 });
+      seconds += 1;
+    }
+    expect(test.rejected).toBe(true);
+    expect(seconds).toBeLessThanOrEqual(6);
+  });
+
+  it('never rejects when the canary is better than the baseline (one-sided)', () => {
+    const test = new SequentialCountTest(0.001);
+    for (let i = 0; i < 1000; i++) test.update({ total: 50, bad: 0 }, { total: 50, bad: 5 });
+    expect(test.rejected).toBe(false);
+    expect(test.state().bayesFactor).toBeLessThan(1e-6);
+  });
+
+  it('detects a 1% → 5% error rate at 5% canary share, 10 canary requests/s, in minutes', () => {
+    const random = seededRandom(7);
+    const test = new SequentialCountTest(0.001);
+    let seconds = 0;
+    while (!test.rejected && seconds < 3600) {
+      test.update({ total: 10, bad: binomial(random, 10, 0.05) }, { total: 190, bad: binomial(random, 190, 0.01) });
+      seconds += 1;
+    }
+    expect(test.rejected).toBe(true);
+    expect(seconds).toBeLessThan(180);
+  });
+
+  it('keeps the false-rollback rate at or below α however often it looks (simulation)', () => {
+    // 2,000 streams of one hour, no regression, looked at every second; α = 1%.
+    const alpha = 0.01;
+    const random = seededRandom(42);
+    let rejected = 0;
+    const runs = 2000;
+    for (let run = 0; run < runs; run++) {
+      const test = new SequentialCountTest(alpha);
+      for (let second = 0; second < 3600 && !test.rejected; second += 10) {
+        test.update({ total: 50, bad: binomial(random, 50, 0.01) }, { total: 950, bad: binomial(random, 950, 0.01) });
+      }
+      if (test.rejected) rejected += 1;
+    }
+    expect(rejected / runs).toBeLessThanOrEqual(alpha);
+  });
+
+  it('against a known baseline rate: fires on a 5× regression, not on none', () => {
+    const random = seededRandom(3);
+    const bad = new SequentialCountTest(0.001);
+    const good = new SequentialCountTest(0.001);
+    for (let second = 0; second < 600; second++) {
+      bad.updateAgainstRate({ total: 20, bad: binomial(random, 20, 0.05) }, 0.01);
+      good.updateAgainstRate({ total: 20, bad: binomial(random, 20, 0.01) }, 0.01);
+    }
+    expect(bad.rejected).toBe(true);
+    expect(good.rejected).toBe(false);
+  });
+
+  it('with a fresh start every minute, catches a regression an hour after the deploy about as fast as one at deploy', () => {
+    const detect = (onset: number, seed: number, startEvery?: number) => {
+      const random = seededRandom(seed);
+      const test = new SequentialCountTest(0.001, { startEvery });
+      for (let t = 0; t < onset + 3600; t++) {
+        const p = t >= onset ? 0.05 : 0.01;
+        test.update({ total: 10, bad: binomial(random, 10, p) }, { total: 190, bad: binomial(random, 190, 0.01) }, t);
+        if (test.rejected) return t - onset;
+      }
+      return Number.POSITIVE_INFINITY;
+    };
+    const late = [1, 2, 3, 4, 5].map((seed) => detect(3600, seed, 60)).sort((a, b) => a - b)[2] as number;
+    const early = [1, 2, 3, 4, 5].map((seed) => detect(0, seed, 60)).sort((a, b) => a - b)[2] as number;
+    const lateWithoutRestarts = [1, 2, 3, 4, 5].map((seed) => detect(3600, seed)).sort((a, b) => a - b)[2] as number;
+    expect(late).toBeLessThan(early * 3);
+    expect(late).toBeLessThan(lateWithoutRestarts);
+  });
+
+  it('keeps the false-rollback rate at or below α with restarts too (simulation)', () => {
+    const alpha = 0.01;
+    const random = seededRandom(43);
+    let rejected = 0;
+    for (let run = 0; run < 1000; run++) {
+      const test = new SequentialCountTest(alpha, { startEvery: 60 });
+      for (let t = 0; t < 3600 && !test.rejected; t += 10) {
+        test.update({ total: 50, bad: binomial(random, 50, 0.01) }, { total: 950, bad: binomial(random, 950, 0.01) }, t);
+      }
+      if (test.rejected) rejected += 1;
+    }
+    expect(rejected / 1000).toBeLessThanOrEqual(alpha);
+  });
+
+  it('rejects bad arguments with a message', () => {
+    expect(() => new SequentialCountTest(0)).toThrow(/alpha/);
+    expect(() => new SequentialCountTest(0.01, [0.5])).toThrow(/above 1/);
+  });
+});
+
+describe('sprtExpectedBadEvents', () => {
+  it("matches a simulated one-sided SPRT that knows ρ (Wald's approximation, overshoot ignored)", () => {
+    // ρ = 3, s = 0.2, α = 0.001: each bad event is a canary one with θ = 3·0.2/(3·0.2 + 0.8).
+    const random = seededRandom(11);
+    const rho = 3;
+    const s = 0.2;
+    const theta = (rho * s) / (rho * s + 1 - s);
+    const up = Math.log(theta / s);
+    const down = Math.log((1 - theta) / (1 - s));
+    let total = 0;
+    const runs = 4000;
+    for (let run = 0; run < runs; run++) {
+      let llr = 0;
+      let n = 0;
+      while (llr < Math.log(1000)) {
+        llr += random() < theta ? up : down;
+        n += 1;
+      }
+      total += n;
+    }
+    const mean = total / runs;
+    const wald = sprtExpectedBadEvents(rho, s, 0.001);
+    expect(mean).toBeGreaterThanOrEqual(wald);
+    expect(mean).toBeLessThan(wald * 1.15);
+  });
+
+  it('is log(1/α) over the KL divergence of the per-event split', () => {
+    // s = 0.5, ρ = 3 → θ = 0.75; KL = 0.75 ln 1.5 + 0.25 ln 0.5.
+    const kl = 0.75 * Math.log(1.5) + 0.25 * Math.log(0.5);
+    expect(sprtExpectedBadEvents(3, 0.5, 0.001)).toBeCloseTo(Math.log(1000) / kl, 10);
+  });
+});

@@ -1,0 +1,17 @@
+import type { AuditEntry } from '../core/audit.js';
+import type { FlagChange, FlagRecord } from './flag-definition.js';
+
+/** What the flag service needs from storage; store/kysely-flag-repository.ts implements it. */
+export interface FlagRepository {
+  /** Runs `work` atomically: a kill switch of several flags lands whole or not at all. */
+  transaction<T>(work: (repository: FlagRepository) => Promise<T>): Promise<T>;
+  list(service: string, environment: string): Promise<FlagRecord[]>;
+  get(service: string, environment: string, key: string): Promise<FlagRecord | undefined>;
+  /** Insert or replace the current definition and append the change to the history. */
+  save(record: FlagRecord, change: FlagChange, audit: AuditEntry): Promise<void>;
+  history(service: string, environment: string, key: string, limit: number): Promise<FlagChange[]>;
+  /** Changes of an environment made after the change `afterId` (ids sort by time), oldest first: SSE resume. */
+  changesSince(service: string, environment: string, afterId: string, limit: number): Promise<FlagChange[]>;
+  change(id: string): Promise<FlagChange | undefined>;
+  latestChangeId(service: string, environment: string): Promise<string | undefined>;
+}

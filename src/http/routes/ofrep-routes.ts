@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import type { ApiToken } from '../../auth/token-service.js';
+import type { RipcordConfig } from '../../config/ripcord-config.js';
+import { RipcordError } from '../../core/errors.js';
+import { flagKeyField } from '../../flags/flag-definition.js';
+import { RateLimiter } from '../../flags/rate-limiter.js';
+import type { FlagEvaluation, FlagService } from '../../flags/flag-service.js';
+import { defineRoute } from '../api-route.js';
+
+const evaluationRequest = z.object({ context: z.record(z.string(), z.unknown()).optional() });
+
+/**
+ * The environment an OFREP request evaluates in: an app's `flags` token is limited to its
+ * environment, so the token says it. A token for several environments (or none) names it in
+ * the `X-Ripcord-Environment` header.
+ */
+function environmentFor(token: ApiToken | undefined, header: string | string[] | undefined): string {
+  const named = typeof header === 'string' ? header : undefined;
+  const allowed = token?.environments;
+  if (allowed?.length === 1 && (!named || named === allowed[0])) return allowed[0] as string;
+  if (named && (!allowed || allowed.includes(named))) return named;
+  if (named) throw new RipcordError('forbidden', `token "${token?.name}" may not read flags of ${named}`);
+  throw new RipcordError('invalid_input', 'which environment? use a flags token limited to one environment, or send X-Ripcord-Environment', [{ path: 'headers.x-ripcord-environment', message: 'is required for this token' }]);
+}
+
+const statusOf = (evaluation: FlagEvaluation): number => {
+  if (!('errorCode' in evaluation)) return 200;
+  return evaluation.errorCode === 'FLAG_NOT_FOUND' ? 404 : evaluation.errorCode === 'GENERAL' ? 500 : 400;
+};
+
+/** OFREP (OpenFeature Remote Evaluation Protocol): single and bulk evaluation for any OpenFeature SDK. */
+export const DEFAULT_OFREP_RATE_LIMIT = 5_000;
+
+export function ofrepRoutes(deps: { flags: FlagService; config?: RipcordConfig | undefined; ofrepRateLimit?: number | undefined }) {
+  const limiter = new RateLimiter(deps.ofrepRateLimit ?? DEFAULT_OFREP_RATE_LIMIT);
+  const limited = (token: ApiToken | undefined, reply: { header(name: string, value: string): unknown; code(status: number): { send(body: unknown): unknown } }) => {
+    const wait = limiter.take(token?.id ?? 'anonymous');
+    if (wait === 0) return undefined;
+    reply.header('retry-after', String(Math.ceil(wait)));
+    return reply.code(429).send({ errorDetails: `more than ${deps.ofrepRateLimit ?? DEFAULT_OFREP_RATE_LIMIT} evaluations a second for this token; retry after ${Math.ceil(wait)} s` });
+  };
+  const service = (): string => {
+    if (!deps.config?.service) throw new RipcordError('unavailable', 'OFREP needs the server to run with a ripcord.yaml naming the service');
+    return deps.config.service;
+  };
+  return [
+    defineRoute({
+      method: 'POST',
+      path: '/ofrep/v1/evaluate/flags/{key}',
+      summary: 'OFREP: evaluate one flag for a context',
+      tag: 'ofrep',
+      role: 'flags',
+      params: z.strictObject({ key: flagKeyField }),
+      body: evaluationRequest,
+      handler: async ({ params, body, token, request, reply }) => {
+        const refused = limited(token, reply);
+        if (refused) return refused;
+        const environment = environmentFor(token, request.headers['x-ripcord-environment']);
+        const evaluation = await deps.flags.evaluate(service(), environment, params.key, (body.context ?? {}) as never);
+        return reply.code(statusOf(evaluation)).send(evaluation);
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/ofrep/v1/evaluate/flags',
+      summary: 'OFREP: evaluate every flag of the environment (ETag / If-None-Match → 304)',
+      tag: 'ofrep',
+      role: 'flags',
+      body: evaluationRequest,
+      handler: async ({ body, token, request, reply }) => {
+        const refused = limited(token, reply);
+        if (refused) return refused;
+        const environment = environmentFor(token, request.headers['x-ripcord-environment']);
+        const context = body.context ?? {};
+        const { flags, fingerprint } = await deps.flags.evaluateAll(service(), environment, context as never);
+        // The answer depends on the definitions and the context, so both make the ETag.
+        const etag = `"${fingerprint}-${Buffer.from(JSON.stringify(context)).toString('base64url').slice(0, 32)}-${JSON.stringify(context).length}"`;
+        void reply.header('etag', etag);
+        if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+        // OFREP event streams: clients that support them refetch on `refetchEvaluation` instead of polling.
+        const origin = `${request.protocol}://${request.headers.host ?? 'localhost'}`;
+        return {
+          flags,
+          eventStreams: [{ type: 'sse', url: `${origin}/api/v1/environments/${encodeURIComponent(environment)}/flags/stream?format=ofrep`, inactivityDelaySec: 120 }],
+        };
+      },
+    }),
+  ];
+}

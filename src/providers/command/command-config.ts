@@ -1,0 +1,15 @@
+import type { z } from 'zod';
+import { providerSchemas } from '../../config/schema/provider-schema.js';
+
+/** `provider: { kind: command, deploy, rollback?, cwd?, env?, timeout? }` (timeout already in ms). */
+export const commandConfigSchema = providerSchemas.command;
+export type CommandConfig = z.output<typeof commandConfigSchema>;
+
+/** A `{command: …}` step's settings: a string, or `{run, cwd?, env?}`. */
+export interface CommandStepParams {
+  command: string | { run: string; cwd?: string | undefined; env?: Record<string, string> | undefined };
+  timeout?: number | undefined;
+}
+
+/** Without a configured timeout a command may run this long before it is killed. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 10 * 60_000;

@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isRipcordError } from '../core/errors.js';
+import { registerSecret } from '../core/secrets.js';
+import type { Provider, ReleaseRef, StepRequest, StepResult } from './provider.js';
+
+export type BaseRequest = Omit<StepRequest, 'signal' | 'log' | 'idempotencyKey'>;
+
+/**
+ * What a provider's test gives the shared contract suite. The suite only sees the provider through
+ * its contract plus `effects()`, a count of real side effects read from the platform itself
+ * (commits on the remote, lines a command appended, backup files), never from the provider.
+ */
+export interface ProviderFixture {
+  provider: Provider;
+  /** A fresh request for an action that changes something observable. Called once per perform. */
+  request(): Promise<BaseRequest> | BaseRequest;
+  /** How many times the action really happened, read from the outside world. */
+  effects(): Promise<number>;
+  /** One valid request per action, to check `describe` for each of them (defaults to `request()` for its action). */
+  describeRequests?(): Promise<BaseRequest[]> | BaseRequest[];
+  /** A request that fails, and a secret that its failure must not reveal. */
+  failure?(): Promise<{ request: BaseRequest; secret: string }> | { request: BaseRequest; secret: string };
+  cleanup?(): Promise<void>;
+}
+
+export const contractRelease = (overrides: Partial<ReleaseRef> = {}): ReleaseRef => ({
+  id: 'rel_contract_2',
+  service: 'shop',
+  environment: 'production',
+  version: '2.0.0',
+  snapshots: [],
+  ...overrides,
+});
+
+export const contractTarget = (overrides: Partial<ReleaseRef> = {}): ReleaseRef => ({
+  id: 'rel_contract_1',
+  service: 'shop',
+  environment: 'production',
+  version: '1.0.0',
+  snapshots: [],
+  ...overrides,
+});
+
+let keys = 0;
+const freshKey = (): string => `contract-${process.pid}-${Date.now()}-${++keys}`;
+
+function full(base: BaseRequest, idempotencyKey: string, signal: AbortSignal = new AbortController().signal): StepRequest {
+  return { ...base, idempotencyKey, signal, log: () => {} };
+}
+
+const withoutTimings = (result: StepResult): unknown => JSON.parse(JSON.stringify(result));
+
+/**
+ * The shared provider contract: every provider's test file calls this once. It registers vitest
+ * tests, so it must be called at the top level of a test file (or inside a `describe`).
+ */
+export function runProviderContract(name: string, makeFixture: () => Promise<ProviderFixture> | ProviderFixture): void {
+  describe(`provider contract: ${name}`, () => {
+    let fixture: ProviderFixture;
+
+    beforeAll(async () => {
+      fixture = await makeFixture();
+    });
+
+    afterAll(async () => {
+      await fixture?.cleanup?.();
+      await fixture?.provider.close?.();
+    });
+
+    it('names its kind and lists its actions, and every action it is asked for is listed', async () => {
+      const { provider } = fixture;
+      expect(provider.kind).toMatch(/^[a-z][a-z0-9-]*$/);
+      expect(provider.actions.length).toBeGreaterThan(0);
+      expect(new Set(provider.actions).size).toBe(provider.actions.length);
+      const requests = [await fixture.request(), ...((await fixture.describeRequests?.()) ?? [])];
+      for (const request of requests) expect(provider.actions).toContain(request.action);
+    });
+
+    it('describe says what it would do, in words, and does nothing observable', async () => {
+      const before = await fixture.effects();
+      const requests = [await fixture.request(), ...((await fixture.describeRequests?.()) ?? [])];
+      for (const request of requests) {
+        const text = fixture.provider.describe({ ...request, idempotencyKey: freshKey() });
+        expect(typeof text).toBe('string');
+        expect(text.trim().length).toBeGreaterThan(10);
+      }
+      expect(await fixture.effects()).toBe(before);
+    });
+
+    it('performs once per idempotency key: the same key twice acts once and returns the same result', async () => {
+      const key = freshKey();
+      const before = await fixture.effects();
+      const request = await fixture.request();
+      const first = await fixture.provider.perform(full(request, key));
+      expect(first.summary.trim().length).toBeGreaterThan(0);
+      expect(await fixture.effects()).toBe(before + 1);
+      const second = await fixture.provider.perform(full(request, key));
+      expect(await fixture.effects()).toBe(before + 1);
+      expect(withoutTimings(second)).toEqual(withoutTimings(first));
+    });
+
+    it('a different idempotency key acts again', async () => {
+      const before = await fixture.effects();
+      await fixture.provider.perform(full(await fixture.request(), freshKey()));
+      await fixture.provider.perform(full(await fixture.request(), freshKey()));
+      expect(await fixture.effects()).toBe(before + 2);
+    });
+
+    it('an aborted signal stops the action with a clear error and acts not at all', async () => {
+      const before = await fixture.effects();
+      const controller = new AbortController();
+      controller.abort(new Error('operator cancelled the plan'));
+      const error = await fixture.provider.perform(full(await fixture.request(), freshKey(), controller.signal)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, 'perform must reject when its signal is already aborted').toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(/abort|cancel/i);
+      expect(await fixture.effects()).toBe(before);
+    });
+
+    it('an unknown action is refused with a RipcordError naming the allowed actions', async () => {
+      const request = { ...(await fixture.request()), action: 'definitely_not_an_action' };
+      const error = await fixture.provider.perform(full(request, freshKey())).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isRipcordError(error)).toBe(true);
+      for (const action of fixture.provider.actions) expect((error as Error).message).toContain(action);
+      expect(() => fixture.provider.describe({ ...request, idempotencyKey: freshKey() })).toThrow(/allowed actions/);
+    });
+
+    it('errors and results never contain secrets', async () => {
+      const result = await fixture.provider.perform(full(await fixture.request(), freshKey()));
+      if (!fixture.failure) {
+        // Nothing secret flows through this provider's requests; the result still must not carry the env.
+        expect(JSON.stringify(result)).not.toMatch(/password|secret=/i);
+        return;
+      }
+      const { request, secret } = await fixture.failure();
+      registerSecret(secret);
+      const error = await fixture.provider.perform(full(request, freshKey())).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, 'the failure request must fail').toBeInstanceOf(Error);
+      expect((error as Error).message).not.toContain(secret);
+      expect(JSON.stringify(error)).not.toContain(secret);
+      expect(JSON.stringify(result)).not.toContain(secret);
+    });
+  });
+}

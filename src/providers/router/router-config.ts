@@ -1,0 +1,7 @@
+import type { ProviderConfig } from '../../config/schema/provider-schema.js';
+
+/** `provider: { kind: router, listen: 127.0.0.1:8080, upstreams: { "1.0.0": http://127.0.0.1:5001 }, drain: 10s }` */
+export type RouterConfig = Extract<ProviderConfig, { kind: 'router' }>;
+
+/** How long a switch waits for requests in flight on the old upstream to finish, by default. */
+export const DEFAULT_DRAIN_MS = 10_000;

@@ -1,0 +1,93 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReleaseRef } from '../provider.js';
+import type { RequestOutcome } from '../../signals/request-outcome.js';
+import { RouterProvider } from './router-provider.js';
+
+const servers: Server[] = [];
+async function upstream(version: string, delayMs = 0): Promise<string> {
+  const server = createServer((req, res) => {
+    setTimeout(() => {
+      res.setHeader('content-type', 'text/plain');
+      res.end(`${version} ${req.method} ${req.url}`);
+    }, delayMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const ref = (version: string): ReleaseRef => ({ id: `rel_${version}`, service: 'shop', environment: 'prod', version, snapshots: [] });
+const step = (action: string, params: Record<string, unknown>, release: string, target?: string) => ({
+  action,
+  params,
+  release: ref(release),
+  target: target ? ref(target) : undefined,
+  idempotencyKey: `k-${action}-${release}`,
+  signal: new AbortController().signal,
+  log: () => undefined,
+});
+
+let router: RouterProvider;
+const outcomes: RequestOutcome[] = [];
+
+beforeAll(async () => {
+  router = new RouterProvider(
+    { kind: 'router', listen: '127.0.0.1:0', upstreams: { '1.0.0': await upstream('1.0.0', 20), '2.0.0': await upstream('2.0.0', 20) }, drain: 5000 },
+    { outcomes: { record: (o) => outcomes.push(o) }, service: 'shop', environment: 'prod' },
+  );
+  await router.listen();
+});
+
+afterAll(async () => {
+  await router.close();
+  for (const server of servers) server.closeAllConnections();
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+async function get(path = '/'): Promise<{ status: number; body: string; release: string | null }> {
+  const response = await fetch(`${router.url()}${path}`);
+  return { status: response.status, body: await response.text(), release: response.headers.get('x-ripcord-release') };
+}
+
+describe('router provider', () => {
+  it('proxies to the first upstream, then splits by weight and labels each outcome by release', async () => {
+    expect((await get('/hello?x=1')).body).toBe('1.0.0 GET /hello?x=1');
+    expect(router.describe(step('deploy', { weight: 0.25 }, '2.0.0'))).toContain('send 25% of traffic');
+    await router.perform(step('deploy', { weight: 0.25 }, '2.0.0'));
+    expect(router.split()).toEqual({ '2.0.0': 0.25, '1.0.0': 0.75 });
+    outcomes.length = 0;
+    const answers = await Promise.all(Array.from({ length: 100 }, () => get()));
+    expect(answers.filter((a) => a.release === '2.0.0')).toHaveLength(25);
+    expect(answers.every((a) => a.status === 200 && a.body.startsWith(a.release as string))).toBe(true);
+    expect(outcomes.filter((o) => o.release === '2.0.0' && o.ok)).toHaveLength(25);
+    expect(outcomes.filter((o) => o.release === '1.0.0' && o.ok)).toHaveLength(75);
+    expect(outcomes[0]).toMatchObject({ service: 'shop', environment: 'prod', status: 200, route: '/' });
+  });
+
+  it('switches all traffic back under load without failing a request, and drains the old upstream first', async () => {
+    await router.perform(step('split', { weight: 0.5 }, '2.0.0'));
+    let stop = false;
+    const results: number[] = [];
+    const load = Array.from({ length: 20 }, async () => {
+      while (!stop) results.push((await get()).status);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const result = await router.perform(step('rollback_to', {}, '2.0.0', '1.0.0'));
+    // The switch returns only when nothing is in flight on 2.0.0 any more.
+    expect(router.inFlight('2.0.0')).toBe(0);
+    expect(result.summary).toMatch(/switched 100% of traffic to 1.0.0; drained 2.0.0 in \d+ms/);
+    const after = (await Promise.all(Array.from({ length: 20 }, () => get()))).map((a) => a.release);
+    stop = true;
+    await Promise.all(load);
+    expect(results.length).toBeGreaterThan(50);
+    expect(results.filter((status) => status !== 200)).toEqual([]);
+    expect(new Set(after)).toEqual(new Set(['1.0.0']));
+  });
+
+  it('refuses an unknown upstream with the list of known ones', async () => {
+    await expect(router.perform(step('switch', { to: '9.9.9' }, '2.0.0'))).rejects.toThrow(/no upstream for 9.9.9 \(upstreams: 1.0.0, 2.0.0\)/);
+    expect(router.split()).toEqual({ '1.0.0': 1 });
+  });
+});

@@ -1,0 +1,253 @@
+import { Agent, createServer, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RipcordError } from '../../core/errors.js';
+import type { OutcomeSink } from '../../signals/request-outcome.js';
+import type { Provider, StepRequest, StepResult } from '../provider.js';
+import { assertKnownAction, throwIfAborted } from '../provider-support.js';
+import { DEFAULT_DRAIN_MS, type RouterConfig } from './router-config.js';
+
+const ACTIONS = ['switch', 'split', 'deploy', 'rollback_to'] as const;
+
+/** Headers that describe one hop, not the message: never forwarded (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
+
+export interface RouterDeps {
+  /** Each proxied request's outcome, labelled by the release (arm) that served it: the canary judge's input. */
+  outcomes?: OutcomeSink | undefined;
+  service?: string | undefined;
+  environment?: string | undefined;
+  /** Share of new releases' traffic on `deploy` (canary); default 0.5. */
+  canaryWeight?: number | undefined;
+}
+
+interface Upstream {
+  name: string;
+  url: URL;
+  agent: Agent;
+  inFlight: number;
+}
+
+/**
+ * ripcord's built-in reverse proxy: one upstream per release, traffic split by weight, switched at
+ * runtime. A switch only changes where NEW requests go; requests in flight finish on the upstream
+ * that took them, and `switch` waits (up to `drain`) until the old upstream is idle, so stopping it
+ * afterwards loses nothing.
+ */
+export class RouterProvider implements Provider {
+  readonly kind = 'router';
+  readonly actions = ACTIONS;
+  private readonly upstreams = new Map<string, Upstream>();
+  /** Weights by upstream name; they sum to 1. */
+  private weights = new Map<string, number>();
+  private server: Server | undefined;
+  private counter = 0;
+
+  constructor(
+    private readonly config: RouterConfig,
+    private readonly deps: RouterDeps = {},
+  ) {
+    for (const [name, url] of Object.entries(config.upstreams ?? {})) this.addUpstream(name, url);
+    const first = Object.keys(config.upstreams ?? {})[0];
+    if (first) this.weights = new Map([[first, 1]]);
+  }
+
+  addUpstream(name: string, url: string): void {
+    this.upstreams.get(name)?.agent.destroy();
+    this.upstreams.set(name, { name, url: new URL(url), agent: new Agent({ keepAlive: true, maxSockets: 256 }), inFlight: 0 });
+  }
+
+  /** Where traffic goes now: upstream name → share. */
+  split(): Record<string, number> {
+    return Object.fromEntries(this.weights);
+  }
+
+  inFlight(name: string): number {
+    return this.upstreams.get(name)?.inFlight ?? 0;
+  }
+
+  /** Sets the split at once (blue-green when one upstream has 1). Unknown names are refused. */
+  route(weights: Record<string, number>): void {
+    const entries = Object.entries(weights).filter(([, w]) => w > 0);
+    for (const [name] of entries) {
+      if (!this.upstreams.has(name)) throw new RipcordError('invalid_input', `the router has no upstream "${name}" (upstreams: ${[...this.upstreams.keys()].join(', ') || 'none'})`);
+    }
+    const total = entries.reduce((sum, [, w]) => sum + w, 0);
+    if (total <= 0) throw new RipcordError('invalid_input', 'a route needs at least one upstream with a weight above 0');
+    this.weights = new Map(entries.map(([name, w]) => [name, w / total]));
+  }
+
+  async listen(): Promise<string> {
+    if (this.server) return this.url();
+    const [host, port] = splitListen(this.config.listen);
+    const server = createServer((req, res) => this.proxy(req, res));
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    this.server = server;
+    return this.url();
+  }
+
+  url(): string {
+    const address = this.server?.address() as AddressInfo | undefined;
+    if (!address) throw new RipcordError('unavailable', 'the router is not listening');
+    return `http://${address.address}:${address.port}`;
+  }
+
+  describe(request: Omit<StepRequest, 'signal' | 'log'>): string {
+    assertKnownAction(this.kind, this.actions, request.action);
+    const now = Object.entries(this.split())
+      .map(([name, w]) => `${name} ${Math.round(w * 100)}%`)
+      .join(', ');
+    const to = this.upstreamFor(request);
+    if (request.action === 'deploy' || request.action === 'split') {
+      return `send ${Math.round(this.weightFor(request) * 100)}% of traffic at ${this.config.listen} to ${to} (now: ${now || 'nothing'})`;
+    }
+    return `switch 100% of traffic at ${this.config.listen} to ${to} and drain the others (now: ${now || 'nothing'})`;
+  }
+
+  async perform(request: StepRequest): Promise<StepResult> {
+    assertKnownAction(this.kind, this.actions, request.action);
+    throwIfAborted(request.signal, this.kind, request.action);
+    await this.listen();
+    const to = this.upstreamFor(request);
+    // Setting a split is idempotent by nature: the same request twice leaves the same state.
+    if (request.action === 'deploy' || request.action === 'split') {
+      const weight = this.weightFor(request);
+      const others = [...this.weights.keys()].filter((name) => name !== to);
+      const rest = others.length ? others : [];
+      const next: Record<string, number> = { [to]: weight };
+      for (const name of rest) next[name] = ((this.weights.get(name) ?? 0) / Math.max(1e-9, 1 - (this.weights.get(to) ?? 0))) * (1 - weight);
+      this.route(next);
+      request.log(`router: ${JSON.stringify(this.split())}`);
+      return { summary: `sending ${Math.round(weight * 100)}% of traffic to ${to}`, details: { split: this.split() } };
+    }
+    const before = [...this.weights.keys()].filter((name) => name !== to);
+    const switchedAt = performance.now();
+    this.route({ [to]: 1 });
+    const drained = await this.drain(before, request.signal);
+    const ms = Math.round(performance.now() - switchedAt);
+    return {
+      summary: `switched 100% of traffic to ${to}${before.length ? `; drained ${before.join(', ')} in ${ms}ms${drained ? '' : ' (drain timed out, requests still in flight)'}` : ''}`,
+      details: { split: this.split(), drainedMs: ms, drained },
+    };
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    for (const upstream of this.upstreams.values()) upstream.agent.destroy();
+  }
+
+  private async drain(names: string[], signal: AbortSignal): Promise<boolean> {
+    const deadline = Date.now() + (this.config.drain ?? DEFAULT_DRAIN_MS);
+    while (names.some((name) => this.inFlight(name) > 0)) {
+      if (Date.now() > deadline || signal.aborted) return false;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return true;
+  }
+
+  private upstreamFor(request: Pick<StepRequest, 'action' | 'params' | 'release' | 'target'>): string {
+    const named = request.params.upstream ?? request.params.to;
+    let name: string | undefined;
+    if (typeof named === 'string' && named !== 'previous' && named !== 'stable') name = named;
+    else if (request.action === 'deploy' || request.action === 'split') name = request.release.version;
+    else name = request.target?.version;
+    if (!name) throw new RipcordError('invalid_input', `router ${request.action}: no target release to send traffic to`);
+    if (!this.upstreams.has(name)) {
+      throw new RipcordError('invalid_input', `the router has no upstream for ${name} (upstreams: ${[...this.upstreams.keys()].join(', ') || 'none'}): add it under provider.upstreams`);
+    }
+    return name;
+  }
+
+  private weightFor(request: Pick<StepRequest, 'action' | 'params'>): number {
+    const w = request.params.weight ?? (request.action === 'deploy' ? (this.deps.canaryWeight ?? 0.5) : undefined);
+    if (typeof w !== 'number' || !(w > 0 && w <= 1)) throw new RipcordError('invalid_input', `router ${request.action} needs params.weight between 0 and 1 (got ${String(w)})`);
+    return w;
+  }
+
+  private pick(): Upstream | undefined {
+    // Deterministic weighted round-robin over 100 slots: exact shares, no randomness in tests.
+    const slot = (this.counter++ % 100) / 100;
+    let acc = 0;
+    for (const [name, weight] of this.weights) {
+      acc += weight;
+      if (slot < acc - 1e-9) return this.upstreams.get(name);
+    }
+    const last = [...this.weights.keys()].at(-1);
+    return last ? this.upstreams.get(last) : undefined;
+  }
+
+  private proxy(req: IncomingMessage, res: ServerResponse, retry = true): void {
+    const upstream = this.pick();
+    if (!upstream) {
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('ripcord router: no upstream\n');
+      return;
+    }
+    const started = performance.now();
+    upstream.inFlight += 1;
+    let done = false;
+    const finish = (status: number) => {
+      if (done) return;
+      done = true;
+      upstream.inFlight -= 1;
+      this.deps.outcomes?.record({
+        service: this.deps.service ?? '',
+        environment: this.deps.environment ?? '',
+        release: upstream.name,
+        ok: status < 500,
+        status,
+        latencyMs: performance.now() - started,
+        route: req.url?.split('?')[0],
+        at: Date.now(),
+      });
+    };
+    const headers: Record<string, string | string[]> = {};
+    for (const [key, value] of Object.entries(req.headers)) if (value !== undefined && !HOP_BY_HOP.has(key)) headers[key] = value;
+    headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+    const outgoing = httpRequest(
+      { protocol: upstream.url.protocol, hostname: upstream.url.hostname, port: upstream.url.port, path: req.url, method: req.method, headers, agent: upstream.agent },
+      (incoming) => {
+        const out: Record<string, string | string[]> = { 'x-ripcord-release': upstream.name };
+        for (const [key, value] of Object.entries(incoming.headers)) if (value !== undefined && !HOP_BY_HOP.has(key)) out[key] = value;
+        res.writeHead(incoming.statusCode ?? 502, out);
+        incoming.pipe(res);
+        incoming.on('end', () => finish(incoming.statusCode ?? 502));
+        incoming.on('error', () => finish(502));
+      },
+    );
+    outgoing.on('error', (error) => {
+      const bodyless = req.method === 'GET' || req.method === 'HEAD';
+      if (!res.headersSent && retry && bodyless) {
+        // A connection refused or reset before any answer (an upstream being stopped): try once more on the current route.
+        done = true;
+        upstream.inFlight -= 1;
+        this.proxy(req, res, false);
+        return;
+      }
+      finish(502);
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end(`ripcord router: upstream ${upstream.name} failed: ${error.message}\n`);
+      else res.destroy();
+    });
+    res.on('close', () => {
+      if (!res.writableFinished) outgoing.destroy();
+      finish(res.statusCode || 499);
+    });
+    req.pipe(outgoing);
+  }
+}
+
+function splitListen(listen: string): [string, number] {
+  const index = listen.lastIndexOf(':');
+  return [listen.slice(0, index) || '127.0.0.1', Number(listen.slice(index + 1))];
+}
+
+export function createRouterProvider(config: RouterConfig, deps: RouterDeps = {}): RouterProvider {
+  return new RouterProvider(config, deps);
+}

@@ -1,0 +1,35 @@
+import type { EnvironmentPlan } from '../config/ripcord-config.js';
+import type { Provider } from '../providers/provider.js';
+import { createEnvironmentProviders } from '../providers/provider-registry.js';
+import type { ProviderDeps } from '../providers/provider-deps.js';
+import type { PostgresProvider } from '../providers/postgres/postgres-provider.js';
+import { RouterProvider } from '../providers/router/router-provider.js';
+import type { OutcomeSink } from '../signals/request-outcome.js';
+import type { ProviderSet } from './rollback-executor.js';
+import { type VerificationDeps, VerificationProvider } from './verification-provider.js';
+
+export interface ProviderSetOptions extends ProviderDeps {
+  configFile?: string | undefined;
+  verification?: VerificationDeps | undefined;
+  /** Slots other features provide: `flags` (flags_off / flags_set steps) from the flags feature. */
+  extra?: Record<string, Provider | undefined> | undefined;
+  /** Where the router sends each proxied request's outcome (the detection module's aggregator). */
+  outcomes?: OutcomeSink | undefined;
+  service?: string | undefined;
+}
+
+/** Every provider an environment's plan can use, by the slot names plan steps refer to. */
+export function buildProviderSet(env: EnvironmentPlan, options: ProviderSetOptions): ProviderSet {
+  const router = env.provider?.kind === 'router' ? new RouterProvider(env.provider, { outcomes: options.outcomes, service: options.service, environment: env.name }) : undefined;
+  const built = createEnvironmentProviders(router ? { ...env, provider: undefined } : env, { stateDir: options.stateDir, clock: options.clock, configFile: options.configFile });
+  return {
+    main: router ?? built.main,
+    command: built.command,
+    database: built.database,
+    config: built.config,
+    git: built.git,
+    // `{ sql, expect }` verification runs on the environment's database, when it has one.
+    verify: new VerificationProvider({ ...options.verification, ...(built.database ? { sql: (text: string, signal: AbortSignal) => (built.database as PostgresProvider).scalar(text, signal) } : {}) }),
+    ...options.extra,
+  };
+}

@@ -1,0 +1,116 @@
+import type { Kysely } from 'kysely';
+import type { AuditEntry } from '../core/audit.js';
+import type { FlagChange, FlagDefinition, FlagRecord } from '../flags/flag-definition.js';
+import type { FlagRepository } from '../flags/flag-repository.js';
+import { insertAudit } from './audit-store.js';
+import type { Database } from './schema.js';
+
+export class KyselyFlagRepository implements FlagRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly inTransaction = false,
+  ) {}
+
+  async transaction<T>(work: (repository: FlagRepository) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return work(this);
+    return this.db.transaction().execute((trx) => work(new KyselyFlagRepository(trx, true)));
+  }
+
+  async list(service: string, environment: string): Promise<FlagRecord[]> {
+    const rows = await this.db.selectFrom('flags').selectAll().where('service', '=', service).where('environment', '=', environment).orderBy('key').execute();
+    return rows.map(toRecord);
+  }
+
+  async get(service: string, environment: string, key: string): Promise<FlagRecord | undefined> {
+    const row = await this.db.selectFrom('flags').selectAll().where('service', '=', service).where('environment', '=', environment).where('key', '=', key).executeTakeFirst();
+    return row ? toRecord(row) : undefined;
+  }
+
+  async save(record: FlagRecord, change: FlagChange, audit: AuditEntry): Promise<void> {
+    const definition = JSON.stringify(record.definition);
+    if (record.version === 1) {
+      await this.db
+        .insertInto('flags')
+        .values({ service: record.service, environment: record.environment, key: record.key, definition, version: 1, updated_at: record.updatedAt, updated_by: record.updatedBy })
+        .execute();
+    } else {
+      // Optimistic: only the version we read may be replaced, so two servers cannot both write version N.
+      const result = await this.db
+        .updateTable('flags')
+        .set({ definition, version: record.version, updated_at: record.updatedAt, updated_by: record.updatedBy })
+        .where('service', '=', record.service)
+        .where('environment', '=', record.environment)
+        .where('key', '=', record.key)
+        .where('version', '=', record.version - 1)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) throw new Error(`flag ${record.key} changed concurrently; try again`);
+    }
+    await this.db
+      .insertInto('flag_changes')
+      .values({ id: change.id, service: change.service, environment: change.environment, key: change.key, version: change.version, definition, actor: change.actor, reason: change.reason ?? null, at: change.at })
+      .execute();
+    await insertAudit(this.db, audit);
+  }
+
+  async history(service: string, environment: string, key: string, limit: number): Promise<FlagChange[]> {
+    const rows = await this.db
+      .selectFrom('flag_changes')
+      .selectAll()
+      .where('service', '=', service)
+      .where('environment', '=', environment)
+      .where('key', '=', key)
+      .orderBy('version', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(toChange);
+  }
+
+  async changesSince(service: string, environment: string, afterId: string, limit: number): Promise<FlagChange[]> {
+    const rows = await this.db
+      .selectFrom('flag_changes')
+      .selectAll()
+      .where('service', '=', service)
+      .where('environment', '=', environment)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toChange);
+  }
+
+  async latestChangeId(service: string, environment: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('flag_changes').select('id').where('service', '=', service).where('environment', '=', environment).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return row?.id;
+  }
+
+  async change(id: string): Promise<FlagChange | undefined> {
+    const row = await this.db.selectFrom('flag_changes').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toChange(row) : undefined;
+  }
+}
+
+function toChange(row: { id: string; service: string; environment: string; key: string; version: number; definition: string; actor: string; reason: string | null; at: string }): FlagChange {
+  return {
+      id: row.id,
+      service: row.service,
+      environment: row.environment,
+      key: row.key,
+      version: Number(row.version),
+      definition: JSON.parse(row.definition) as FlagDefinition,
+      actor: row.actor,
+      reason: row.reason ?? undefined,
+      at: row.at,
+    };
+}
+
+function toRecord(row: { service: string; environment: string; key: string; definition: string; version: number; updated_at: string; updated_by: string }): FlagRecord {
+  return {
+    service: row.service,
+    environment: row.environment,
+    key: row.key,
+    definition: JSON.parse(row.definition) as FlagDefinition,
+    version: Number(row.version),
+    updatedAt: row.updated_at,
+    updatedBy: row.updated_by,
+  };
+}
