@@ -10,6 +10,8 @@ import { createDetectionModule, type DetectionModule } from './detection-module.
 import { HttpMetrics } from './http/http-metrics.js';
 import { syncFlagsFromConfig } from './flags/flag-config-sync.js';
 import { FlagService } from './flags/flag-service.js';
+import { IncidentService } from './incidents/incident-service.js';
+import { KyselyIncidentRepository } from './store/kysely-incident-repository.js';
 import { createFlagsProvider } from './providers/flags/flags-provider.js';
 import { allRoutes } from './http/routes/index.js';
 import { KyselyFlagRepository } from './store/kysely-flag-repository.js';
@@ -58,6 +60,8 @@ export interface App {
   detection: DetectionModule;
   /** Feature flags and kill switches (issue 5). */
   flags: FlagService;
+  /** Incidents: lifecycle, timeline, reports, recovery numbers (issue 6). */
+  incidents: IncidentService;
   /** The rollback executor and providers (issue 4); absent without a ripcord.yaml. */
   rollbacks?: RollbacksModule | undefined;
   /** Set on the first start without RIPCORD_ADMIN_TOKEN: print it once, it is not stored. */
@@ -110,7 +114,15 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
           leaseMs: options.rollbackLeaseMs ?? (Number(process.env.RIPCORD_ROLLBACK_LEASE_MS) || undefined),
         })
       : undefined;
-    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, ofrepRateLimit: options.ofrepRateLimit });
+    // Incidents open and run from the events every feature publishes (issue 6).
+    const incidents = new IncidentService(
+      new KyselyIncidentRepository(store.db),
+      clock,
+      async (releaseId) => (await ledger.get(releaseId).catch(() => undefined))?.deployedAt,
+      (error) => logger.error({ err: error }, 'incident observer failed'),
+    );
+    incidents.attach(events);
+    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, ofrepRateLimit: options.ofrepRateLimit, incidents, clock });
     const server = await buildServer({ routes, tokens, metrics, logger });
     if ((options.watchIntervalMs ?? 5000) > 0) detection.detection.start(options.watchIntervalMs ?? 5000);
     if (rollbacks) {
@@ -134,10 +146,12 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       generatedAdminToken,
       detection,
       flags,
+      incidents,
       rollbacks,
       close: async () => {
         await detection.detection.stop();
         await rollbacks?.close();
+        incidents.detach();
         await server.close();
         await flagNotifier?.close();
         await store.close();

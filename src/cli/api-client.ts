@@ -28,7 +28,7 @@ export class ApiClient {
       throw new RipcordError('unavailable', `cannot reach the ripcord server at ${this.baseUrl}: ${(error as Error).message}. Is it running (ripcord serve)?`);
     }
     const text = await response.text();
-    const payload = text ? (JSON.parse(text) as unknown) : undefined;
+    const payload = text && response.headers.get('content-type')?.includes('json') ? (JSON.parse(text) as unknown) : text || undefined;
     if (!response.ok) {
       const error = (payload as { error?: { code?: string; message?: string; issues?: ErrorIssue[] } } | undefined)?.error;
       throw new RipcordError((error?.code as ErrorCode | undefined) ?? 'internal', error?.message ?? `server answered ${response.status}`, error?.issues ?? []);

@@ -4,6 +4,7 @@ import { registerDecision } from './commands/decision-command.js';
 import { registerDeploy } from './commands/deploy-command.js';
 import { registerDeployments } from './commands/deployments-command.js';
 import { registerFlags } from './commands/flags-command.js';
+import { registerIncident } from './commands/incident-command.js';
 import { registerInit } from './commands/init-command.js';
 import { registerRelease } from './commands/release-command.js';
 import { registerRollback } from './commands/rollback-command.js';
@@ -24,7 +25,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
-  for (const register of [registerServe, registerValidate, registerSchema, registerInit, registerDeploy, registerDeployments, registerStatus, registerToken, registerFlags, registerWatch, registerDecision, registerRollback, registerRelease]) {
+  for (const register of [registerServe, registerValidate, registerSchema, registerInit, registerDeploy, registerDeployments, registerStatus, registerToken, registerFlags, registerWatch, registerDecision, registerRollback, registerRelease, registerIncident]) {
     register(program);
   }
   // Subcommands inherit exitOverride only when set on each; do it once for the whole tree.

@@ -68,7 +68,7 @@ export class EscalationEngine {
         await this.repo.setTimer(incident.id, undefined);
         return;
       }
-      await this.incidents.systemNote(incident.id, 'escalation', `Acknowledged but not mitigated within ${policy.ackTimeout! / 60_000} min: paging again`);
+      await this.incidents.systemNote(incident.id, 'escalation', `Acknowledged but not mitigated within ${(policy.ackTimeout ?? 0) / 60_000} min: paging again`);
       await this.pageStep(incident, policy, 0, timer.round + 1);
       return;
     }

@@ -228,7 +228,7 @@ export class IncidentService {
    * Loads, changes and stores one incident under the lock. `change` may return a status to report to
    * observers as the previous one (for re-acknowledgements); otherwise they hear of real status changes.
    */
-  private mutate(id: string, change: (incident: Incident) => IncidentStatus | undefined | void): Promise<Incident> {
+  private mutate(id: string, change: (incident: Incident) => IncidentStatus | undefined): Promise<Incident> {
     return this.serial(async () => {
       const incident = await this.get(id);
       const before = incident.status;

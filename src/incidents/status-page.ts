@@ -99,7 +99,7 @@ export function buildStatusPage(
   };
 }
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -112,20 +112,20 @@ const WORDS: Record<string, string> = {
 
 export function renderStatusPageHtml(page: StatusPage): string {
   const incident = (i: PublicIncident) =>
-    `<article class="incident ${i.status}"><h3>${escape(i.name)} <small>${i.status}</small></h3>${i.updates
-      .map((u) => `<p><time datetime="${u.at}">${escape(u.at.replace('T', ' ').slice(0, 16))} UTC</time> <b>${u.status}</b> — ${escape(u.body)}</p>`)
+    `<article class="incident ${i.status}"><h3>${escapeHtml(i.name)} <small>${i.status}</small></h3>${i.updates
+      .map((u) => `<p><time datetime="${u.at}">${escapeHtml(u.at.replace('T', ' ').slice(0, 16))} UTC</time> <b>${u.status}</b> — ${escapeHtml(u.body)}</p>`)
       .join('')}</article>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(page.title)}</title>
+<title>${escapeHtml(page.title)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}li{display:flex;justify-content:space-between;border-bottom:1px solid #ddd;padding:.5rem 0}.operational{color:#1a7f37}.degraded_performance{color:#9a6700}.partial_outage{color:#bc4c00}.major_outage{color:#cf222e}article{border-left:4px solid #999;padding-left:1rem;margin:1rem 0}</style>
 </head><body>
-<h1>${escape(page.title)}</h1>
+<h1>${escapeHtml(page.title)}</h1>
 <p class="${page.status}"><strong>${page.status === 'operational' ? 'All systems operational' : WORDS[page.status]}</strong></p>
-<h2>Components</h2><ul>${page.components.map((c) => `<li>${escape(c.name)} <span class="${c.status}">${WORDS[c.status]}</span></li>`).join('')}</ul>
+<h2>Components</h2><ul>${page.components.map((c) => `<li>${escapeHtml(c.name)} <span class="${c.status}">${WORDS[c.status]}</span></li>`).join('')}</ul>
 <h2>Current incidents</h2>${page.incidents.length ? page.incidents.map(incident).join('') : '<p>No current incidents.</p>'}
 <h2>History</h2>${page.history.length ? page.history.map(incident).join('') : '<p>No incidents in the last 14 days.</p>'}
-<p><small>Updated ${escape(page.updatedAt)}</small></p>
+<p><small>Updated ${escapeHtml(page.updatedAt)}</small></p>
 </body></html>
 `;
 }

@@ -10,6 +10,9 @@ import type { TokenService } from '../../auth/token-service.js';
 import type { DetectionModule } from '../../detection-module.js';
 import type { FlagService } from '../../flags/flag-service.js';
 import { flagRoutes } from './flag-routes.js';
+import type { IncidentService } from '../../incidents/incident-service.js';
+import type { Clock } from '../../core/clock.js';
+import { incidentRoutes } from './incident-routes.js';
 import { flagStreamRoutes } from './flag-stream-route.js';
 import { ofrepRoutes } from './ofrep-routes.js';
 import type { RollbacksModule } from '../../rollbacks-module.js';
@@ -21,6 +24,8 @@ export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   flags?: FlagService | undefined;
   /** OFREP evaluations per second per token before 429. */
   ofrepRateLimit?: number | undefined;
+  incidents?: IncidentService | undefined;
+  clock?: Clock | undefined;
   rollbacks?: RollbacksModule | undefined;
 }
 
@@ -36,5 +41,6 @@ export function allRoutes(deps: RouteDeps): ApiRoute[] {
     ...rollbackRoutes(deps),
   );
   if (deps.flags) routes.push(...flagRoutes({ ...deps, flags: deps.flags }), ...flagStreamRoutes({ ...deps, flags: deps.flags }), ...ofrepRoutes({ ...deps, flags: deps.flags }));
+  if (deps.incidents) routes.push(...incidentRoutes({ ...deps, incidents: deps.incidents }));
   return routes;
 }
