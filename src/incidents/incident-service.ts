@@ -106,7 +106,12 @@ export class IncidentService {
         this.transition(incident, 'acknowledged', actor, this.clock.now().toISOString());
         return undefined;
       }
-      incident.timeline.push({ at: this.clock.now().toISOString(), kind: 'acknowledged', text: `Acknowledged again (status stays ${incident.status})`, actor });
+      const at = this.clock.now().toISOString();
+      // The rollback may have moved the incident past `detected` before anyone answered the page:
+      // the first acknowledgement is still the acknowledged milestone (MTTA is measured from it).
+      const first = incident.milestones.acknowledged === undefined;
+      if (first) incident.milestones.acknowledged = at;
+      incident.timeline.push({ at, kind: 'acknowledged', text: first ? `Acknowledged (status stays ${incident.status})` : `Acknowledged again (status stays ${incident.status})`, actor });
       // Tell escalation, which stops a re-triggered round and re-arms the ack timeout.
       return incident.status === 'acknowledged' ? 'detected' : undefined;
     });
