@@ -91,3 +91,23 @@ describe('router provider', () => {
     expect(router.split()).toEqual({ '1.0.0': 1 });
   });
 });
+
+describe('router provider idempotency', () => {
+  it('answers a step performed again under its key as before and changes nothing', async () => {
+    const keyed = new RouterProvider({ kind: 'router', listen: '127.0.0.1:0', upstreams: { '1.0.0': await upstream('1.0.0'), '2.0.0': await upstream('2.0.0') }, drain: 1000 }, { service: 'shop', environment: 'prod' });
+    await keyed.listen();
+    try {
+      const serving = async () => (await (await fetch(`${keyed.url()}/`)).text()).split(' ')[0];
+      const first = await keyed.perform({ ...step('rollback_to', {}, '1.0.0', '2.0.0'), idempotencyKey: 'plan_7:0' });
+      expect(await serving()).toBe('2.0.0');
+      // Same key, even with another target (a resumed plan re-reading a changed ledger): nothing happens.
+      const again = await keyed.perform({ ...step('rollback_to', {}, '2.0.0', '1.0.0'), idempotencyKey: 'plan_7:0' });
+      expect(again).toEqual(first);
+      expect(await serving()).toBe('2.0.0');
+      await keyed.perform({ ...step('rollback_to', {}, '2.0.0', '1.0.0'), idempotencyKey: 'plan_8:0' });
+      expect(await serving()).toBe('1.0.0');
+    } finally {
+      await keyed.close();
+    }
+  });
+});

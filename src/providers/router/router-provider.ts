@@ -36,6 +36,7 @@ interface Upstream {
 export class RouterProvider implements Provider {
   readonly kind = 'router';
   readonly actions = ACTIONS;
+  private readonly done = new Map<string, StepResult>();
   private readonly upstreams = new Map<string, Upstream>();
   /** Weights by upstream name; they sum to 1. */
   private weights = new Map<string, number>();
@@ -110,6 +111,15 @@ export class RouterProvider implements Provider {
   async perform(request: StepRequest): Promise<StepResult> {
     assertKnownAction(this.kind, this.actions, request.action);
     throwIfAborted(request.signal, this.kind, request.action);
+    // A step performed again under its key (a retry, a resumed plan) answers as before and changes nothing.
+    const previous = this.done.get(request.idempotencyKey);
+    if (previous) return previous;
+    const result = await this.act(request);
+    this.done.set(request.idempotencyKey, result);
+    return result;
+  }
+
+  private async act(request: StepRequest): Promise<StepResult> {
     await this.listen();
     const to = this.upstreamFor(request);
     // Setting a split is idempotent by nature: the same request twice leaves the same state.
