@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { RipcordError } from '../../core/errors.js';
+import { MemoryJournal, OncePerKey } from '../idempotency-journal.js';
 import type { Provider, StepRequest, StepResult } from '../provider.js';
 import { assertKnownAction, throwIfAborted } from '../provider-support.js';
 import { HEALTH_TIMEOUT_MS, type ProcessConfig } from './process-config.js';
@@ -21,8 +22,8 @@ export class ProcessProvider implements Provider {
   readonly kind = 'process';
   readonly actions = ACTIONS;
   private readonly running = new Map<string, Running>();
-  /** Results by idempotency key: a step performed again (retry, resumed plan) answers the same and acts not. */
-  private readonly done = new Map<string, StepResult>();
+  /** A step performed again under its key (a retry, a resumed plan) answers as before and starts nothing. */
+  private readonly once = new OncePerKey(new MemoryJournal());
   private nextPort: number;
 
   constructor(private readonly config: ProcessConfig) {
@@ -44,11 +45,7 @@ export class ProcessProvider implements Provider {
   async perform(request: StepRequest): Promise<StepResult> {
     assertKnownAction(this.kind, this.actions, request.action);
     throwIfAborted(request.signal, this.kind, request.action);
-    const previous = this.done.get(request.idempotencyKey);
-    if (previous) return previous;
-    const result = await this.act(request);
-    this.done.set(request.idempotencyKey, result);
-    return result;
+    return this.once.run(request.idempotencyKey, () => this.act(request));
   }
 
   private async act(request: StepRequest): Promise<StepResult> {

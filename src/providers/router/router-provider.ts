@@ -2,6 +2,7 @@ import { Agent, createServer, type IncomingMessage, request as httpRequest, type
 import type { AddressInfo } from 'node:net';
 import { RipcordError } from '../../core/errors.js';
 import type { OutcomeSink } from '../../signals/request-outcome.js';
+import { MemoryJournal, OncePerKey } from '../idempotency-journal.js';
 import type { Provider, StepRequest, StepResult } from '../provider.js';
 import { assertKnownAction, throwIfAborted } from '../provider-support.js';
 import { DEFAULT_DRAIN_MS, type RouterConfig } from './router-config.js';
@@ -36,7 +37,8 @@ interface Upstream {
 export class RouterProvider implements Provider {
   readonly kind = 'router';
   readonly actions = ACTIONS;
-  private readonly done = new Map<string, StepResult>();
+  /** A step performed again under its key (a retry, a resumed plan) answers as before and changes nothing. */
+  private readonly once = new OncePerKey(new MemoryJournal());
   private readonly upstreams = new Map<string, Upstream>();
   /** Weights by upstream name; they sum to 1. */
   private weights = new Map<string, number>();
@@ -111,12 +113,7 @@ export class RouterProvider implements Provider {
   async perform(request: StepRequest): Promise<StepResult> {
     assertKnownAction(this.kind, this.actions, request.action);
     throwIfAborted(request.signal, this.kind, request.action);
-    // A step performed again under its key (a retry, a resumed plan) answers as before and changes nothing.
-    const previous = this.done.get(request.idempotencyKey);
-    if (previous) return previous;
-    const result = await this.act(request);
-    this.done.set(request.idempotencyKey, result);
-    return result;
+    return this.once.run(request.idempotencyKey, () => this.act(request));
   }
 
   private async act(request: StepRequest): Promise<StepResult> {
