@@ -10,6 +10,8 @@ import { createDetectionModule, type DetectionModule } from './detection-module.
 import { HttpMetrics } from './http/http-metrics.js';
 import { syncFlagsFromConfig } from './flags/flag-config-sync.js';
 import { FlagService } from './flags/flag-service.js';
+import { channelSetup } from './incidents/channel-setup.js';
+import { IncidentCommunicator } from './incidents/incident-communicator.js';
 import { IncidentService } from './incidents/incident-service.js';
 import { KyselyIncidentRepository } from './store/kysely-incident-repository.js';
 import { createFlagsProvider } from './providers/flags/flags-provider.js';
@@ -25,6 +27,8 @@ import { VERSION } from './version.js';
 import { createRollbacksModule, type RollbacksModule } from './rollbacks-module.js';
 
 export interface AppOptions {
+  /** Retries of incident notifications (default 3 attempts, 500 ms doubling). */
+  notifyRetry?: { attempts: number; baseDelayMs: number } | undefined;
   /** OFREP evaluations per second per token before 429 (default 5,000). */
   ofrepRateLimit?: number | undefined;
   config?: RipcordConfig | undefined;
@@ -115,13 +119,16 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
         })
       : undefined;
     // Incidents open and run from the events every feature publishes (issue 6).
+    const incidentRepository = new KyselyIncidentRepository(store.db);
     const incidents = new IncidentService(
-      new KyselyIncidentRepository(store.db),
+      incidentRepository,
       clock,
       async (releaseId) => (await ledger.get(releaseId).catch(() => undefined))?.deployedAt,
       (error) => logger.error({ err: error }, 'incident observer failed'),
     );
     incidents.attach(events);
+    // Slack and signed webhooks from `notify:`; every delivery, sent or failed, goes on the timeline.
+    if (options.config) new IncidentCommunicator(incidents, incidentRepository, channelSetup(options.config, options.notifyRetry), clock).attach();
     const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, ofrepRateLimit: options.ofrepRateLimit, incidents, clock });
     const server = await buildServer({ routes, tokens, metrics, logger });
     if ((options.watchIntervalMs ?? 5000) > 0) detection.detection.start(options.watchIntervalMs ?? 5000);

@@ -37,7 +37,7 @@ describe('HTTP API', () => {
     const parsed = parseConfig(
       `service: pulse-messages\nenvironments:\n  production:\n    notify: [ { slack: \${SLACK_URL} } ]\n  staging: {}\n`,
       'ripcord.yaml',
-      { SLACK_URL: `https://hooks.slack.com/services/${SECRET}` },
+      { SLACK_URL: `http://127.0.0.1:9/services/${SECRET}` },
     );
     if (!parsed.ok) throw new Error('config should be valid');
     app = await createApp({ ...database.options, config: parsed.config, adminToken: 'rcp_test-admin-token-0123456789', logger: createLogger({ level: 'info', destination: logSink }) });

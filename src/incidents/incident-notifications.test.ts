@@ -1,0 +1,82 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, createApp } from '../app.js';
+import { parseConfig } from '../config/load-config.js';
+import { createLogger } from '../logger.js';
+import { webhookSignature } from '../notify/webhook-notifier.js';
+import { createTestDatabase, type TestDatabase } from '../test-support/databases.js';
+
+interface Received {
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/**
+ * Incident messages reach real local receivers. Slack cannot be reached from here: the Slack receiver
+ * below stands in for an incoming webhook, which takes a JSON POST (text + blocks) and answers 200 "ok".
+ */
+describe('incident notifications', () => {
+  const received: Received[] = [];
+  let receiver: Server;
+  let base: string;
+  let database: TestDatabase;
+  let app: App;
+  const SECRET = 'whsec-incident-test-0123456789';
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        received.push({ path: req.url ?? '', headers: req.headers, body });
+        if (req.url === '/broken') {
+          res.statusCode = 500;
+          res.end('down');
+        } else res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    database = await createTestDatabase('sqlite');
+    const parsed = parseConfig(
+      `service: pulse-messages\nenvironments:\n  production:\n    notify:\n      - { slack: "${base}/slack" }\n      - { webhook: { url: "${base}/hook", secret: ${SECRET} } }\n      - { webhook: "${base}/broken" }\n`,
+      'ripcord.yaml',
+      {},
+    );
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    app = await createApp({ ...database.options, config: parsed.config, adminToken: 'rcp_notify-test-admin-000000000', watchIntervalMs: 0, notifyRetry: { attempts: 2, baseDelayMs: 5 }, logger: createLogger({ level: 'silent' }) });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+    await new Promise((resolve) => receiver.close(resolve));
+  });
+
+  it('sends the seed 003 notification to Slack and a signed webhook, retries, and records every delivery', async () => {
+    const incident = await app.incidents.open({ service: 'pulse-messages', environment: 'production', title: 'Split view crashes', severity: 'P1', actor: 'alice', commander: 'alice' });
+    await app.incidents.idle();
+    const slack = received.find((r) => r.path === '/slack');
+    expect(slack).toBeDefined();
+    const slackBody = JSON.parse(slack?.body ?? '{}') as { text: string; blocks: unknown[] };
+    expect(slackBody.text).toContain('INCIDENT');
+    expect(slackBody.blocks.length).toBeGreaterThan(0);
+    expect(JSON.stringify(slackBody)).toContain('P1');
+
+    const hook = received.find((r) => r.path === '/hook');
+    const timestamp = String(hook?.headers['x-ripcord-timestamp']);
+    expect(hook?.headers['x-ripcord-signature']).toBe(webhookSignature(SECRET, timestamp, hook?.body ?? ''));
+    expect(JSON.parse(hook?.body ?? '{}')).toMatchObject({ type: 'incident.opened', incident: { id: incident.id, severity: 'P1', title: 'Split view crashes' } });
+    expect(hook?.body).not.toContain(SECRET);
+
+    // The broken receiver was tried twice and the failure is on the timeline, not lost.
+    expect(received.filter((r) => r.path === '/broken')).toHaveLength(2);
+    const timeline = (await app.incidents.get(incident.id)).timeline.map((t) => t.text).join('\n');
+    expect(timeline).toMatch(/incident notification sent via slack 127\.0\.0\.1:\d+/);
+    expect(timeline).toMatch(/incident notification sent via webhook 127\.0\.0\.1:\d+\/hook/);
+    expect(timeline).toMatch(/incident notification FAILED via webhook 127\.0\.0\.1:\d+\/broken after 2 attempts: .*500/);
+  });
+});
