@@ -12,7 +12,10 @@ import { syncFlagsFromConfig } from './flags/flag-config-sync.js';
 import { FlagService } from './flags/flag-service.js';
 import { channelSetup } from './incidents/channel-setup.js';
 import { IncidentCommunicator } from './incidents/incident-communicator.js';
+import { EscalationEngine } from './incidents/escalation-engine.js';
+import type { Incident } from './incidents/incident.js';
 import { IncidentService } from './incidents/incident-service.js';
+import { signingKey } from './store/signing-keys.js';
 import { KyselyIncidentRepository } from './store/kysely-incident-repository.js';
 import { createFlagsProvider } from './providers/flags/flags-provider.js';
 import { allRoutes } from './http/routes/index.js';
@@ -27,6 +30,8 @@ import { VERSION } from './version.js';
 import { createRollbacksModule, type RollbacksModule } from './rollbacks-module.js';
 
 export interface AppOptions {
+  /** How often escalation timers and periodic incident updates are checked (ms); 0 = never on their own (tests tick). Default 1000. */
+  incidentTickMs?: number | undefined;
   /** Retries of incident notifications (default 3 attempts, 500 ms doubling). */
   notifyRetry?: { attempts: number; baseDelayMs: number } | undefined;
   /** OFREP evaluations per second per token before 429 (default 5,000). */
@@ -66,6 +71,8 @@ export interface App {
   flags: FlagService;
   /** Incidents: lifecycle, timeline, reports, recovery numbers (issue 6). */
   incidents: IncidentService;
+  /** Escalation and periodic updates; absent without a ripcord.yaml. `tick()` runs them once (tests). */
+  incidentTimers?: { tick(): Promise<void> } | undefined;
   /** The rollback executor and providers (issue 4); absent without a ripcord.yaml. */
   rollbacks?: RollbacksModule | undefined;
   /** Set on the first start without RIPCORD_ADMIN_TOKEN: print it once, it is not stored. */
@@ -127,9 +134,11 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       (error) => logger.error({ err: error }, 'incident observer failed'),
     );
     incidents.attach(events);
-    // Slack and signed webhooks from `notify:`; every delivery, sent or failed, goes on the timeline.
-    if (options.config) new IncidentCommunicator(incidents, incidentRepository, channelSetup(options.config, options.notifyRetry), clock).attach();
-    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, ofrepRateLimit: options.ofrepRateLimit, incidents, clock });
+    // Slack, signed webhooks and email from `notify:` and `people:`; every delivery, sent or failed, goes on
+    // the timeline. Escalation pages through the same notifiers, with signed acknowledgement links.
+    const ackSecret = await signingKey(store.db, 'incident-ack-links', clock.now());
+    const incidentTimers = options.config ? startIncidentTimers(options.config, incidents, incidentRepository, ackSecret, options, clock, logger) : undefined;
+    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, ofrepRateLimit: options.ofrepRateLimit, incidents, clock, ackSecret });
     const server = await buildServer({ routes, tokens, metrics, logger });
     if ((options.watchIntervalMs ?? 5000) > 0) detection.detection.start(options.watchIntervalMs ?? 5000);
     if (rollbacks) {
@@ -154,8 +163,10 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       detection,
       flags,
       incidents,
+      incidentTimers,
       rollbacks,
       close: async () => {
+        incidentTimers?.stop();
         await detection.detection.stop();
         await rollbacks?.close();
         incidents.detach();
@@ -168,6 +179,36 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     await store.close();
     throw error;
   }
+}
+
+/** Escalation and periodic updates, on a timer; the due times live in the store, so a restart resumes them. */
+function startIncidentTimers(config: RipcordConfig, incidents: IncidentService, repo: KyselyIncidentRepository, ackSecret: string, options: AppOptions, clock: Clock, logger: Logger) {
+  const setup = channelSetup(config, { retry: options.notifyRetry, ackSecret, now: () => clock.now() });
+  const communicator = new IncidentCommunicator(incidents, repo, setup, clock);
+  communicator.attach();
+  const policyFor = (incident: Incident) => config.incidents?.escalation[incident.severity] ?? config.environments[incident.environment]?.escalation;
+  const escalation = new EscalationEngine(repo, incidents, policyFor, communicator.page, clock, (error) => logger.error({ err: error }, 'escalation step failed'));
+  escalation.attach();
+  const tick = async () => {
+    await escalation.tick();
+    await communicator.tick();
+  };
+  const every = options.incidentTickMs ?? 1000;
+  let running = false;
+  const timer =
+    every > 0
+      ? setInterval(() => {
+          if (running) return;
+          running = true;
+          tick()
+            .catch((error) => logger.error({ err: error }, 'incident timers failed'))
+            .finally(() => {
+              running = false;
+            });
+        }, every)
+      : undefined;
+  timer?.unref();
+  return { tick, stop: () => clearInterval(timer) };
 }
 
 export async function listen(app: App, options: { host: string; port: number }): Promise<string> {

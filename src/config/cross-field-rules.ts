@@ -1,6 +1,6 @@
 import { closest } from '../core/levenshtein.js';
 import type { ConfigPath } from './config-problem.js';
-import type { EnvironmentConfig } from './schema/config-schema.js';
+import type { EnvironmentConfig, ParsedConfig } from './schema/config-schema.js';
 import { SIGNAL_METRICS, signalKind } from './schema/signals-schema.js';
 
 export interface RuleProblem {
@@ -19,6 +19,24 @@ export function checkCrossFieldRules(environments: Record<string, EnvironmentCon
   const problems: RuleProblem[] = [];
   for (const [envName, env] of Object.entries(environments)) {
     checkEnvironment(env, ['environments', envName], problems);
+  }
+  return problems;
+}
+
+/** Rules between `notify:`/`people:` and `incidents:`: email needs an SMTP server somewhere. */
+export function checkIncidentRules(config: ParsedConfig): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  if (config.incidents?.email?.smtp) return problems;
+  const hint = 'set smtp here or incidents.email.smtp (smtp://user:pass@host:port)';
+  for (const [envName, env] of Object.entries(config.environments)) {
+    (env.notify ?? []).forEach((entry, index) => {
+      if (typeof entry === 'object' && 'email' in entry && !entry.email.smtp) {
+        problems.push({ path: ['environments', envName, 'notify', index, 'email'], message: `email needs an SMTP server: ${hint}` });
+      }
+    });
+  }
+  for (const [name, person] of Object.entries(config.people ?? {})) {
+    if (person.email) problems.push({ path: ['people', name, 'email'], message: 'paging by email needs an SMTP server: set incidents.email.smtp' });
   }
   return problems;
 }

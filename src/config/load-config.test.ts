@@ -154,6 +154,7 @@ describe('people and incidents config', () => {
         '  alice: { email: alice@example.com, slack: "@alice" }',
         'incidents:',
         '  update_every: 5m',
+        '  email: { smtp: "smtp://mail.example.com:587" }',
         '  escalation:',
         '    Sev1: { steps: [{ after: 0m, to: [alice] }], repeat: 2, ack_timeout: 10m }',
       ].join('\n'),
@@ -165,5 +166,18 @@ describe('people and incidents config', () => {
     const bad = parseConfig(['service: web', 'environments:', '  production: {}', 'incidents:', '  escalation:', '    urgent: []'].join('\n'), 'ripcord.yaml');
     expect(bad.ok).toBe(false);
     expect(!bad.ok && bad.problems.map((p) => p.path).join(' ')).toContain('incidents.escalation');
+  });
+
+  it('asks for an SMTP server where email is used without one, naming the line', () => {
+    const result = parseConfig(
+      ['service: web', 'environments:', '  production:', '    notify:', '      - { email: { to: [ops@example.com] } }', 'people:', '  alice: { email: alice@example.com }'].join('\n'),
+      'ripcord.yaml',
+    );
+    expect(result.ok).toBe(false);
+    const problems = !result.ok ? result.problems.map((p) => `${p.line} ${p.path}: ${p.message}`) : [];
+    expect(problems).toEqual([
+      '5 environments.production.notify[0].email: email needs an SMTP server: set smtp here or incidents.email.smtp (smtp://user:pass@host:port)',
+      '7 people.alice.email: paging by email needs an SMTP server: set incidents.email.smtp',
+    ]);
   });
 });

@@ -3,7 +3,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { RipcordError } from '../core/errors.js';
 import { redact } from '../core/secrets.js';
 import { type ConfigProblem, formatPath, formatProblem } from './config-problem.js';
-import { checkCrossFieldRules } from './cross-field-rules.js';
+import { checkCrossFieldRules, checkIncidentRules } from './cross-field-rules.js';
 import { DEFAULT_POLICY, defaultTriggers } from './defaults.js';
 import { type InterpolationProblem, interpolate, protectReferences } from './interpolate.js';
 import { normalizeEscalation, normalizeIncidents, type RipcordConfig } from './ripcord-config.js';
@@ -61,6 +61,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     problems.push(...checkValidEnvironments(resolved).map((p) => at(p.path, p.message)));
   } else {
     problems.push(...checkCrossFieldRules(parsed.data.environments).map((p) => at(p.path, p.message)));
+    problems.push(...checkIncidentRules(parsed.data).map((p) => at(p.path, p.message)));
   }
   if (problems.length > 0 || !parsed.success) {
     problems.sort((a, b) => a.line - b.line || a.column - b.column);

@@ -98,6 +98,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return gunzip;
   });
 
+  // HTML forms (the signed acknowledgement page) post URL-encoded fields.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
+
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
   });

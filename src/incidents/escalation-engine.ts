@@ -8,6 +8,8 @@ import type { IncidentService } from './incident-service.js';
 export type Pager = (incident: Incident, recipients: string[], reason: string) => Promise<void>;
 
 const DEFAULT_REPEAT_GAP_MS = 5 * 60_000;
+/** A claimed timer whose server died mid-page comes due again after this long. */
+const CLAIM_LEASE_MS = 60_000;
 
 /**
  * Walks an escalation policy until someone acknowledges: step by step (`after: 5m → secondary`),
@@ -22,6 +24,7 @@ export class EscalationEngine {
     private readonly policyFor: (incident: Incident) => EscalationPolicy | undefined,
     private readonly page: Pager,
     private readonly clock: Clock,
+    private readonly onError: (error: unknown) => void = () => undefined,
   ) {}
 
   /** Registers with the incident service: start on open, stop or arm the ack timeout on status changes. */
@@ -51,8 +54,11 @@ export class EscalationEngine {
 
   /** Fires every timer that is due. The server calls this every second; tests call it after moving a ManualClock. */
   async tick(): Promise<void> {
-    for (const timer of await this.repo.dueTimers(this.clock.now().toISOString())) {
-      await this.fire(timer).catch(() => undefined);
+    const now = this.clock.now();
+    for (const timer of await this.repo.dueTimers(now.toISOString())) {
+      // Several servers may share the store: only the one that claims the timer pages.
+      if (!(await this.repo.claimTimer(timer, new Date(now.getTime() + CLAIM_LEASE_MS).toISOString()))) continue;
+      await this.fire(timer).catch((error) => this.onError(error));
     }
   }
 
@@ -81,7 +87,10 @@ export class EscalationEngine {
 
   private async pageStep(incident: Incident, policy: EscalationPolicy, step: number, round: number): Promise<void> {
     const current = policy.steps[step];
-    if (!current) return;
+    if (!current) {
+      await this.repo.setTimer(incident.id, undefined);
+      return;
+    }
     const everyone = incident.severity === 'P0' && step === 0;
     const recipients = everyone ? [...new Set(policy.steps.flatMap((s) => s.to))] : current.to;
     const why = everyone

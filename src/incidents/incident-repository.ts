@@ -24,6 +24,12 @@ export interface IncidentRepository {
   /** One timer per incident: setting replaces it, `undefined` clears it. */
   setTimer(incidentId: string, timer: EscalationTimer | undefined): Promise<void>;
   dueTimers(now: string): Promise<EscalationTimer[]>;
+  /**
+   * Takes a due timer for this server by moving its due time to `retryAt`, only if nobody changed it
+   * since it was read. Of several servers one wins; if the winner dies mid-page the timer comes due
+   * again at `retryAt` (a page is sent at least once, never lost).
+   */
+  claimTimer(timer: EscalationTimer, retryAt: string): Promise<boolean>;
 }
 
 function matches(i: Incident, filter: IncidentFilter): boolean {
@@ -60,6 +66,16 @@ export class InMemoryIncidentRepository implements IncidentRepository {
   }
 
   async dueTimers(now: string): Promise<EscalationTimer[]> {
-    return [...this.timers.values()].filter((t) => t.dueAt <= now).sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+    return [...this.timers.values()]
+      .filter((t) => t.dueAt <= now)
+      .sort((a, b) => a.dueAt.localeCompare(b.dueAt))
+      .map((t) => ({ ...t }));
+  }
+
+  async claimTimer(timer: EscalationTimer, retryAt: string): Promise<boolean> {
+    const current = this.timers.get(timer.incidentId);
+    if (!current || current.dueAt !== timer.dueAt || current.kind !== timer.kind || current.step !== timer.step || current.round !== timer.round) return false;
+    current.dueAt = retryAt;
+    return true;
   }
 }

@@ -25,7 +25,8 @@ export interface PublicIncident {
   updates: { at: string; status: PublicIncidentStatus; body: string }[];
 }
 
-const PUBLIC_STATUS: Record<IncidentStatus, PublicIncidentStatus> = {
+/** Our lifecycle in the words hosted status pages use. */
+export const PUBLIC_STATUS: Record<IncidentStatus, PublicIncidentStatus> = {
   detected: 'investigating',
   acknowledged: 'investigating',
   mitigating: 'identified',
@@ -99,7 +100,8 @@ export function buildStatusPage(
   };
 }
 
-function escapeHtml(text: string): string {
+/** Text into HTML: the five characters that could end an element or an attribute. */
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

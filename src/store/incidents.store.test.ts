@@ -3,6 +3,7 @@ import { ManualClock } from '../core/clock.js';
 import { EventBus } from '../core/events.js';
 import { IncidentService } from '../incidents/incident-service.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../test-support/databases.js';
+import { signingKey } from './signing-keys.js';
 import { KyselyIncidentRepository } from './kysely-incident-repository.js';
 import { openStore, type Store } from './open-store.js';
 
@@ -55,5 +56,22 @@ describe.each(DIALECTS)('incident store on %s', (dialect) => {
     expect(await repo.dueTimers('2026-03-01T14:39:00.000Z')).toEqual([{ incidentId: 'inc_b', kind: 'ack_timeout', step: 0, round: 1, dueAt: '2026-03-01T14:36:00.000Z' }]);
     await repo.setTimer('inc_b', undefined);
     expect((await repo.dueTimers('2026-03-01T15:00:00.000Z')).map((t) => [t.incidentId, t.step])).toEqual([['inc_a', 1]]);
+  });
+
+  it('lets exactly one of two servers claim a due timer, and a claimed timer comes due again at its retry time', async () => {
+    const repo = new KyselyIncidentRepository(store.db);
+    const timer = { incidentId: 'inc_c', kind: 'page' as const, step: 0, round: 0, dueAt: '2026-03-01T14:35:00.000Z' };
+    await repo.setTimer('inc_c', timer);
+    const [first, second] = await Promise.all([repo.claimTimer(timer, '2026-03-01T14:36:00.000Z'), repo.claimTimer(timer, '2026-03-01T14:36:00.000Z')]);
+    expect([first, second].filter(Boolean)).toHaveLength(1);
+    expect((await repo.dueTimers('2026-03-01T14:35:30.000Z')).map((t) => t.incidentId)).not.toContain('inc_c');
+    expect((await repo.dueTimers('2026-03-01T14:36:00.000Z')).find((t) => t.incidentId === 'inc_c')?.dueAt).toBe('2026-03-01T14:36:00.000Z');
+  });
+
+  it('makes a signing key once and gives every caller the same one', async () => {
+    const keys = await Promise.all([signingKey(store.db, 'ack-links', new Date()), signingKey(store.db, 'ack-links', new Date())]);
+    expect(keys[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(keys[1]).toBe(keys[0]);
+    expect(await signingKey(store.db, 'other', new Date())).not.toBe(keys[0]);
   });
 });

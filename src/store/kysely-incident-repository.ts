@@ -78,13 +78,28 @@ export class KyselyIncidentRepository implements IncidentRepository {
   }
 
   async setTimer(incidentId: string, timer: EscalationTimer | undefined): Promise<void> {
-    await this.db.deleteFrom('escalation_timers').where('incident_id', '=', incidentId).execute();
-    if (timer) {
-      await this.db
-        .insertInto('escalation_timers')
-        .values({ incident_id: incidentId, kind: timer.kind, step: timer.step, round: timer.round, due_at: timer.dueAt })
-        .execute();
-    }
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('escalation_timers').where('incident_id', '=', incidentId).execute();
+      if (timer) {
+        await tx
+          .insertInto('escalation_timers')
+          .values({ incident_id: incidentId, kind: timer.kind, step: timer.step, round: timer.round, due_at: timer.dueAt })
+          .execute();
+      }
+    });
+  }
+
+  async claimTimer(timer: EscalationTimer, retryAt: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('escalation_timers')
+      .set({ due_at: retryAt })
+      .where('incident_id', '=', timer.incidentId)
+      .where('due_at', '=', timer.dueAt)
+      .where('kind', '=', timer.kind)
+      .where('step', '=', timer.step)
+      .where('round', '=', timer.round)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async dueTimers(now: string): Promise<EscalationTimer[]> {

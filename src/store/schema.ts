@@ -96,8 +96,15 @@ export interface EscalationTimersTable {
   due_at: string;
 }
 
+export interface SigningKeysTable {
+  name: string;
+  secret: string;
+  created_at: string;
+}
+
 export interface IncidentTables {
   incidents: IncidentsTable;
+  signing_keys: SigningKeysTable;
   incident_timeline: IncidentTimelineTable;
   escalation_timers: EscalationTimersTable;
 }

@@ -22,6 +22,14 @@ export const incidentsSchema = z.strictObject({
   escalation: z.record(severityKey, escalationSchema).optional(),
   /** Periodic status updates while an incident is open (seed 003: every 5 minutes). */
   update_every: durationField.optional(),
+  /** The SMTP server for email: the default of every `notify: email` and the one personal pages go through. */
+  email: z
+    .strictObject({
+      /** smtp://user:pass@host:port (smtps:// for TLS); credentials are secrets and never shown. */
+      smtp: z.string().min(1),
+      from: z.email({ error: 'expected an email address' }).optional(),
+    })
+    .optional(),
   /** Base URL of this ripcord server, for signed acknowledgement links in notifications. */
   public_url: urlField.optional(),
   templates: z

@@ -13,6 +13,7 @@ import { flagRoutes } from './flag-routes.js';
 import type { IncidentService } from '../../incidents/incident-service.js';
 import type { Clock } from '../../core/clock.js';
 import { incidentRoutes } from './incident-routes.js';
+import { incidentLinkRoutes } from './incident-link-routes.js';
 import { flagStreamRoutes } from './flag-stream-route.js';
 import { ofrepRoutes } from './ofrep-routes.js';
 import type { RollbacksModule } from '../../rollbacks-module.js';
@@ -27,6 +28,8 @@ export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   incidents?: IncidentService | undefined;
   clock?: Clock | undefined;
   rollbacks?: RollbacksModule | undefined;
+  /** The key of signed acknowledgement links. */
+  ackSecret?: string | undefined;
 }
 
 /** Every route of the API. Each feature contributes its list here. */
@@ -41,6 +44,6 @@ export function allRoutes(deps: RouteDeps): ApiRoute[] {
     ...rollbackRoutes(deps),
   );
   if (deps.flags) routes.push(...flagRoutes({ ...deps, flags: deps.flags }), ...flagStreamRoutes({ ...deps, flags: deps.flags }), ...ofrepRoutes({ ...deps, flags: deps.flags }));
-  if (deps.incidents) routes.push(...incidentRoutes({ ...deps, incidents: deps.incidents }));
+  if (deps.incidents) routes.push(...incidentRoutes({ ...deps, incidents: deps.incidents }), ...incidentLinkRoutes({ ...deps, incidents: deps.incidents }));
   return routes;
 }

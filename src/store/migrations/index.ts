@@ -4,6 +4,7 @@ import * as detection from './0010-detection.js';
 import * as rollbacks from './0020-rollbacks.js';
 import * as flags from './0030-flags.js';
 import * as incidents from './0040-incidents.js';
+import * as signingKeys from './0041-signing-keys.js';
 
 /**
  * Every migration, by name; applied in name order on start. Numbering leaves room per feature:
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0020-rollbacks': rollbacks,
   '0030-flags': flags,
   '0040-incidents': incidents,
+  '0041-signing-keys': signingKeys,
 };
