@@ -98,6 +98,59 @@ export function registerIncident(program: Command): void {
     .addHelpText('after', '\nExample:\n  ripcord incident note inc_… "Root cause: missing null check in the resume parser"')
     .action(async (id: string, text: string, options: ServerOptions) => show(await client(options).request<IncidentView>('POST', `api/v1/incidents/${encodeURIComponent(id)}/notes`, { text }), options));
 
+  withServer(
+    incident
+      .command('update <id>')
+      .description('correct the record: commander, severity, affected, impact, root cause')
+      .option('--commander <name>', 'incident commander')
+      .option('--severity <P0-P3>', 'new severity')
+      .option('--affected <list>', 'affected services/features, comma-separated')
+      .option('--users-affected <percent>', 'share of users affected, 0-100')
+      .option('--error-rate <ratio>', 'peak error rate, 0-1')
+      .option('--data-loss <yes|no>', 'was data lost')
+      .option('--root-cause <text>', 'the root cause, for the report'),
+  )
+    .addHelpText('after', '\nExample:\n  ripcord incident update inc_… --commander alice --users-affected 12 --data-loss no')
+    .action(async (id: string, options: ServerOptions & { commander?: string; severity?: string; affected?: string; usersAffected?: string; errorRate?: string; dataLoss?: string; rootCause?: string }) => {
+      const number = (flag: string, value: string | undefined) => {
+        if (value === undefined) return undefined;
+        const n = Number(value);
+        if (!Number.isFinite(n)) throw new RipcordError('usage', `${flag} must be a number, not "${value}"`);
+        return n;
+      };
+      if (options.dataLoss !== undefined && !['yes', 'no'].includes(options.dataLoss)) throw new RipcordError('usage', `--data-loss must be yes or no, not "${options.dataLoss}"`);
+      const impact = {
+        ...(options.usersAffected !== undefined ? { usersAffectedPercent: number('--users-affected', options.usersAffected) } : {}),
+        ...(options.errorRate !== undefined ? { errorRate: number('--error-rate', options.errorRate) } : {}),
+        ...(options.dataLoss !== undefined ? { dataLoss: options.dataLoss === 'yes' } : {}),
+      };
+      const body = {
+        ...(options.commander ? { commander: options.commander } : {}),
+        ...(options.severity ? { severity: options.severity } : {}),
+        ...(options.affected ? { affected: options.affected.split(',').map((a) => a.trim()).filter(Boolean) } : {}),
+        ...(Object.keys(impact).length ? { impact } : {}),
+        ...(options.rootCause ? { rootCause: options.rootCause } : {}),
+      };
+      if (Object.keys(body).length === 0) throw new RipcordError('usage', 'nothing to update: pass at least one of --commander, --severity, --affected, --users-affected, --error-rate, --data-loss, --root-cause');
+      show(await client(options).request<IncidentView>('PATCH', `api/v1/incidents/${encodeURIComponent(id)}`, body), options);
+    });
+
+  withServer(incident.command('milestone <id> <milestone> <time>').description('correct a milestone (started, detected, acknowledged, mitigated, resolved); written on the timeline'))
+    .addHelpText('after', '\nExample:\n  ripcord incident milestone inc_… started 2026-03-01T14:20:00Z')
+    .action(async (id: string, milestone: string, at: string, options: ServerOptions) =>
+      show(await client(options).request<IncidentView>('POST', `api/v1/incidents/${encodeURIComponent(id)}/milestones`, { milestone, at }), options),
+    );
+
+  withServer(incident.command('check <id> <item>').description('tick a response checklist item by hand (e.g. "cause identified")'))
+    .addHelpText('after', '\nExample:\n  ripcord incident check inc_… "cause identified"')
+    .action(async (id: string, item: string, options: ServerOptions) => show(await client(options).request<IncidentView>('POST', `api/v1/incidents/${encodeURIComponent(id)}/checklist`, { item }), options));
+
+  withServer(incident.command('unnecessary <id> <plan>').description('mark a rollback unnecessary (counts as a false positive)').option('--reason <text>', 'why, on the timeline'))
+    .addHelpText('after', '\nExample:\n  ripcord incident unnecessary inc_… rbp_… --reason "the errors came from a partner outage"')
+    .action(async (id: string, plan: string, options: ServerOptions & { reason?: string }) =>
+      show(await client(options).request<IncidentView>('POST', `api/v1/incidents/${encodeURIComponent(id)}/rollbacks/${encodeURIComponent(plan)}/unnecessary`, options.reason ? { reason: options.reason } : {}), options),
+    );
+
   const action = incident.command('action').description('action items');
   withServer(action.command('add <id> <text>').description('add an action item').option('--owner <name>', 'who does it'))
     .addHelpText('after', '\nExample:\n  ripcord incident action add inc_… "Add an integration test for this scenario" --owner alice')
