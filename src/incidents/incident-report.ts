@@ -15,6 +15,28 @@ function hhmm(iso: string): string {
   return iso.slice(11, 16);
 }
 
+/** Seconds matter on a timeline where detection and rollback take seconds. */
+function hhmmss(iso: string): string {
+  return iso.slice(11, 19);
+}
+
+function shortDuration(ms: number): string {
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${(ms / 60_000).toFixed(1)}min`;
+}
+
+/** The log's Trigger cell: the first trigger that fired and its first clause, not the whole explanation. */
+function triggerCell(incident: Incident, fallback: string): string {
+  const fired = incident.timeline.find((t) => t.kind === 'trigger')?.text.match(/^Trigger (.+?) fired \(P\d\): (.*)$/);
+  if (fired) return `${fired[1]}: ${fired[2]?.split('; ')[0]}`;
+  return fallback.split('. Because')[0]?.slice(0, 160) ?? fallback;
+}
+
+/** The log's Method cell: the rollback's first action step ("switch traffic to the previous release"). */
+function methodCell(incident: Incident): string {
+  const step = incident.timeline.find((t) => t.kind === 'rollback_step' && !t.text.startsWith('Step verify'));
+  return step?.text.match(/^Step (.+?) (running|succeeded|failed|skipped)/)?.[1] ?? 'ripcord';
+}
+
 function impactLines(incident: Incident): string[] {
   const { usersAffectedPercent, errorRate, dataLoss } = incident.impact;
   return [
@@ -26,7 +48,7 @@ function impactLines(incident: Incident): string[] {
 }
 
 function timelineLines(incident: Incident): string[] {
-  return incident.timeline.map((t) => `- ${hhmm(t.at)} - ${t.text}${t.actor !== 'ripcord' ? ` (${t.actor})` : ''}`);
+  return incident.timeline.map((t) => `- ${hhmmss(t.at)} - ${t.text}${t.actor !== 'ripcord' ? ` (${t.actor})` : ''}`);
 }
 
 function actionLines(incident: Incident): string[] {
@@ -162,10 +184,9 @@ export function renderRollbackLog(incidents: Incident[]): string {
     .flatMap((i) => i.rollbacks.map((r) => ({ i, r })))
     .sort((a, b) => a.r.startedAt.localeCompare(b.r.startedAt))
     .map(({ i, r }) => {
-      const method = i.timeline.find((t) => t.kind === 'rollback_step')?.text.split(' ')[1] ?? 'ripcord';
-      const duration = r.durationMs !== undefined ? `${(r.durationMs / 60_000).toFixed(1)}min` : 'running';
+      const duration = r.durationMs !== undefined ? shortDuration(r.durationMs) : 'running';
       const outcome = r.outcome === 'failed' ? ' (failed)' : r.unnecessary ? ' (unnecessary)' : '';
-      return `| ${r.startedAt.slice(0, 10)} | ${hhmm(r.startedAt)} | ${cell(r.reason)} | ${cell(method)} | ${duration}${outcome} | ${cell(i.rootCause ?? i.title)} |`;
+      return `| ${r.startedAt.slice(0, 10)} | ${hhmm(r.startedAt)} | ${cell(triggerCell(i, r.reason))} | ${cell(methodCell(i))} | ${duration}${outcome} | ${cell(i.rootCause ?? i.title)} |`;
     });
   return ['| Date | Time | Trigger | Method | Duration | Root Cause |', '|------|------|---------|--------|----------|------------|', ...rows, ''].join('\n');
 }

@@ -94,13 +94,14 @@ describe('IncidentService', () => {
     const [incident] = await service.list();
     await service.addAction(incident?.id as string, 'Add integration test for null resume', 'alice');
     const md = renderPostmortem(await service.get(incident?.id as string));
-    expect(md).toContain('# Post-Mortem: error rate 12% > 5% for 2m');
+    expect(md).toContain('# Post-Mortem: errors: error rate 12% > 5% for 2m');
+    expect(md).toContain('- 14:31:10 - Rollback plan_1 started: error rate 12% > 5%');
     expect(md).toContain('- Time to detect: 3 minutes');
     expect(md).toContain('Trigger latency fired (P0): p99 2.4s > 1s for 2m');
     expect(md).toContain('- [ ] Add integration test for null resume (alice)');
     expect(md).toContain(TO_BE_WRITTEN);
     const log = renderRollbackLog(await service.list());
-    expect(log.split('\n')[2]).toBe('| 2026-03-01 | 14:31 | error rate 12% > 5% | git-revert | 3.0min | error rate 12% > 5% for 2m |');
+    expect(log.split('\n')[2]).toBe('| 2026-03-01 | 14:31 | errors: error rate 12% > 5% for 2m | git-revert | 3.0min | errors: error rate 12% > 5% for 2m |');
   });
 
   it('computes the recovery numbers and compares them with the seeds\' targets', async () => {
@@ -114,7 +115,8 @@ describe('IncidentService', () => {
     expect(byName.time_to_decide).toMatchObject({ value: 60_000, meetsTarget: true });
     expect(byName.time_to_rollback).toMatchObject({ value: 180_000, meetsTarget: true });
     expect(byName.mttr).toMatchObject({ value: 250_000, meetsTarget: true });
-    expect(byName.mttv).toMatchObject({ value: 110_000 });
+    // From the action done (git-revert succeeded 14:33:00) to verification passed (14:36:00).
+    expect(byName.mttv).toMatchObject({ value: 180_000 });
     expect(byName.rollback_success_rate).toMatchObject({ value: 1, meetsTarget: true });
     expect(byName.change_failure_rate).toMatchObject({ value: 0.25 });
     expect(metrics.bySeverity.P0).toBe(1);

@@ -379,9 +379,15 @@ function applyEvent(incident: Incident, event: RipcordEvent, transition: (to: In
 
 /** Only a fired trigger, a decision or a rollback opens an incident; other events only add to an open one. */
 function openingReason(event: RipcordEvent): { severity: Severity; reason: string } | undefined {
-  if (event.type === 'trigger.fired' || event.type === 'decision.made') return { severity: event.severity, reason: event.explanation };
-  if (event.type === 'rollback.started') return { severity: 'P1', reason: event.reason };
+  // The title is read on phones and in chat: the trigger and its first clause, not every number.
+  if (event.type === 'trigger.fired') return { severity: event.severity, reason: `${event.trigger}: ${firstClause(event.explanation)}` };
+  if (event.type === 'decision.made') return { severity: event.severity, reason: firstClause(event.explanation) };
+  if (event.type === 'rollback.started') return { severity: 'P1', reason: firstClause(event.reason) };
   return undefined;
+}
+
+function firstClause(explanation: string): string {
+  return (explanation.split('. Because')[0] ?? explanation).split('; ')[0]?.slice(0, 200) ?? explanation;
 }
 
 function severityRank(s: Severity): number {

@@ -38,6 +38,11 @@ function span(from: string | undefined, to: string | undefined): number | undefi
   return from && to ? Date.parse(to) - Date.parse(from) : undefined;
 }
 
+/** When the rollback's action was done (its first non-verify step succeeded): verification starts there. */
+function actionDoneAt(incident: Incident): string | undefined {
+  return incident.timeline.find((t) => t.kind === 'rollback_step' && / succeeded/.test(t.text) && !t.text.startsWith('Step verify'))?.at;
+}
+
 function firstAt(incident: Incident, kind: string, contains?: string): string | undefined {
   return incident.timeline.find((t) => t.kind === kind && (!contains || t.text.includes(contains)))?.at;
 }
@@ -68,7 +73,7 @@ export function computeRecoveryMetrics(incidents: Incident[], releases: number, 
     line('mtta', inPeriod.map((i) => span(m(i).detected, m(i).acknowledged)), 'ms', RECOVERY_TARGETS.mttaMs),
     line('time_to_decide', inPeriod.map((i) => span(m(i).detected, firstAt(i, 'decision'))), 'ms', RECOVERY_TARGETS.timeToDecideMs),
     line('time_to_rollback', finished.map((r) => r.durationMs), 'ms', RECOVERY_TARGETS.timeToRollbackMs),
-    line('mttv', inPeriod.map((i) => span(m(i).mitigated, firstAt(i, 'verification', 'passed'))), 'ms', null),
+    line('mttv', inPeriod.map((i) => span(actionDoneAt(i), firstAt(i, 'verification', 'passed'))), 'ms', null),
     line('mttr', inPeriod.map((i) => span(m(i).detected, m(i).mitigated)), 'ms', RECOVERY_TARGETS.mttrMs),
     line('total_recovery_time', inPeriod.map((i) => span(m(i).started ?? m(i).detected, m(i).resolved)), 'ms', RECOVERY_TARGETS.rtoMs),
     line('rpo', inPeriod.map((i) => (i.impact.dataLoss === undefined ? undefined : i.impact.dataLoss ? Number.POSITIVE_INFINITY : 0)), 'ms', RECOVERY_TARGETS.rpoMs),

@@ -1,15 +1,13 @@
 import type { Command } from 'commander';
-import { RipcordError } from '../../core/errors.js';
 import type { Decision } from '../../decisions/decision.js';
-import { ApiClient } from '../api-client.js';
+import type { ApiClient } from '../api-client.js';
+import { serverClient } from '../cli-defaults.js';
 import type { DataSourceOptions } from '../ledger-access.js';
 import { print, printJson, table, when } from '../output.js';
 
 function client(options: DataSourceOptions): ApiClient {
-  const server = options.server ?? process.env.RIPCORD_SERVER;
   // Approvals must reach the server: its rollback executor acts on them, a local file write would not tell it.
-  if (!server) throw new RipcordError('usage', 'decisions live on the server: pass --server <url> (or set RIPCORD_SERVER) and a token');
-  return new ApiClient(server, options.token ?? process.env.RIPCORD_TOKEN);
+  return serverClient(options, 'decisions live on the server');
 }
 
 const serverOptions = (command: Command) =>

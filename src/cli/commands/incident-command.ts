@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { RipcordError } from '../../core/errors.js';
 import { formatRecoveryMetrics, type RecoveryMetrics } from '../../incidents/recovery-metrics.js';
-import { ApiClient } from '../api-client.js';
+import type { ApiClient } from '../api-client.js';
+import { serverClient } from '../cli-defaults.js';
 import { print, printJson, table, when } from '../output.js';
 
 interface ServerOptions {
@@ -25,9 +26,7 @@ interface IncidentView {
 }
 
 function client(options: ServerOptions): ApiClient {
-  const server = options.server ?? process.env.RIPCORD_SERVER;
-  if (!server) throw new RipcordError('usage', 'incidents live on the server: pass --server (or set RIPCORD_SERVER) and --token');
-  return new ApiClient(server, options.token ?? process.env.RIPCORD_TOKEN);
+  return serverClient(options, 'incidents live on the server');
 }
 
 function withServer(command: Command, json = true): Command {
