@@ -100,6 +100,11 @@ export class TokenService {
     return this.repository.list();
   }
 
+  /** The token with this id if it is not revoked (for credentials that name a token instead of carrying it). */
+  async active(id: string): Promise<ApiToken | undefined> {
+    return (await this.repository.list()).find((t) => t.id === id && !t.revokedAt);
+  }
+
   async revoke(idOrName: string, actor: string): Promise<void> {
     const all = await this.repository.list();
     const token = all.find((t) => t.id === idOrName) ?? all.find((t) => t.name === idOrName && !t.revokedAt);

@@ -19,7 +19,7 @@ async function until(condition: () => boolean, what: string, ms = 5000): Promise
 /** Reads SSE blocks from a raw fetch, for protocol-level assertions. */
 async function openStream(url: string, token: string, headers: Record<string, string> = {}) {
   const controller = new AbortController();
-  const response = await fetch(url, { headers: { authorization: `Bearer ${token}`, ...headers }, signal: controller.signal });
+  const response = await fetch(url, { headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers }, signal: controller.signal });
   const events: { event: string; id?: string; data: Record<string, unknown> }[] = [];
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
@@ -109,13 +109,22 @@ describe('flag change stream across two servers sharing PostgreSQL', () => {
     const bulk = await fetch(`${urlB}/ofrep/v1/evaluate/flags`, { method: 'POST', headers: { authorization: `Bearer ${appToken}`, 'content-type': 'application/json' }, body: '{}' });
     const body = (await bulk.json()) as { eventStreams: { type: string; url: string }[] };
     expect(body.eventStreams[0]?.type).toBe('sse');
-    const stream = await openStream(body.eventStreams[0]?.url as string, appToken);
+    const url = body.eventStreams[0]?.url as string;
+    expect(url).toMatch(/[?&]access=tok_\w+\.\d+\.[0-9a-f]{64}/);
+    // Like a browser's EventSource: no Authorization header, the URL's signed access is the credential.
+    const stream = await openStream(url, '');
+    expect(stream.status).toBe(200);
     await until(() => stream.events.length > 0, 'first event');
     await patch(urlA, { aiSummarization: { enabled: false } });
     await until(() => stream.events.length > 1, 'refetchEvaluation');
-    expect(stream.events.map((e) => e.event)).toEqual(['refetchEvaluation', 'refetchEvaluation']);
+    // Unnamed messages ("message" events), as OpenFeature's OFREP web provider listens for them.
+    expect(stream.events.map((e) => e.event)).toEqual(['message', 'message']);
     expect(stream.events[1]?.data).toEqual({ type: 'refetchEvaluation', flagKey: 'aiSummarization' });
     stream.close();
+    // The access is bound to its environment and signed: another environment or an edited signature is refused.
+    const forged = url.replace(/access=([^&]+)/, (_m, a: string) => `access=${a.slice(0, -1)}${a.endsWith('0') ? '1' : '0'}`);
+    expect((await fetch(forged)).status).toBe(401);
+    expect((await fetch(url.replace('/environments/production/', '/environments/staging/'))).status).toBe(401);
   });
 
   it('refuses a token of another environment', async () => {

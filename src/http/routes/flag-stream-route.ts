@@ -5,6 +5,9 @@ import type { RipcordConfig } from '../../config/ripcord-config.js';
 import { RipcordError } from '../../core/errors.js';
 import type { FlagChange } from '../../flags/flag-definition.js';
 import type { FlagService } from '../../flags/flag-service.js';
+import { verifyStreamAccess } from '../../flags/stream-access.js';
+import { type Clock, systemClock } from '../../core/clock.js';
+import type { ApiToken } from '../../auth/token-service.js';
 import { defineRoute } from '../api-route.js';
 import { nameField } from './api-schemas.js';
 import { serviceOf } from './release-routes.js';
@@ -15,10 +18,27 @@ const HEARTBEAT_MS = 15_000;
  * `GET /api/v1/environments/{env}/flags/stream`: Server-Sent Events. On connect a `snapshot` of every
  * flag, then one `change` per committed change, each with its change id as the event id; a client
  * that reconnects with `Last-Event-ID` gets the changes it missed instead of a new snapshot.
- * `?format=ofrep` sends OFREP's `refetchEvaluation` events instead, for OFREP clients with streams.
- * Readable with a `flags` token of the environment or any viewer token.
+ * `?format=ofrep` sends OFREP's `refetchEvaluation` messages instead (unnamed SSE messages whose JSON says
+ * `type: refetchEvaluation`, as OpenFeature's OFREP web provider reads them), for OFREP clients with streams.
+ * Readable with a `flags` token of the environment or any viewer token, sent as a bearer header or, for
+ * browsers' EventSource, as the signed `access` parameter of the URL the OFREP bulk answer advertises.
  */
-export function flagStreamRoutes(deps: { flags: FlagService; tokens: TokenService; config?: RipcordConfig | undefined }) {
+export function flagStreamRoutes(deps: { flags: FlagService; tokens: TokenService; config?: RipcordConfig | undefined; streamSecret?: string | undefined; clock?: Clock | undefined }) {
+  const reader = async (bearer: string | undefined, access: string | undefined, environment: string): Promise<ApiToken> => {
+    if (bearer) {
+      const token = await deps.tokens.authenticate(bearer);
+      if (!token) throw new RipcordError('unauthorized', 'the bearer token is unknown or revoked');
+      return token;
+    }
+    if (access && deps.streamSecret) {
+      const check = verifyStreamAccess(deps.streamSecret, access, environment, (deps.clock ?? systemClock).now());
+      if (!check.ok) throw new RipcordError('unauthorized', `cannot open this stream: ${check.reason}`);
+      const token = await deps.tokens.active(check.tokenId);
+      if (!token) throw new RipcordError('unauthorized', 'cannot open this stream: the token it was issued to is revoked');
+      return token;
+    }
+    throw new RipcordError('unauthorized', 'this stream needs a bearer token (a flags token of the environment, or a viewer token)');
+  };
   return [
     defineRoute({
       method: 'GET',
@@ -28,12 +48,11 @@ export function flagStreamRoutes(deps: { flags: FlagService; tokens: TokenServic
       // Two kinds of reader (apps with `flags` tokens, people with viewer tokens), so auth is checked here.
       role: null,
       params: z.strictObject({ env: nameField }),
-      query: z.strictObject({ service: nameField.optional(), format: z.enum(['ripcord', 'ofrep']).optional() }),
+      query: z.strictObject({ service: nameField.optional(), format: z.enum(['ripcord', 'ofrep']).optional(), access: z.string().max(300).optional() }),
       produces: 'text/event-stream',
       handler: async ({ params, query, request, reply }) => {
-        const secret = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-        const token = secret ? await deps.tokens.authenticate(secret) : undefined;
-        if (!token) throw new RipcordError('unauthorized', 'this stream needs a bearer token (a flags token of the environment, or a viewer token)');
+        const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+        const token = await reader(bearer, query.access, params.env);
         if (!roleAllows(token.role, 'viewer') && token.role !== 'flags') throw new RipcordError('forbidden', `token "${token.name}" has role ${token.role}; the flag stream needs flags or viewer`);
         if (token.environments && !token.environments.includes(params.env)) throw new RipcordError('forbidden', `token "${token.name}" may not read flags of ${params.env}`);
         const service = serviceOf(query.service, deps.config, 'query.service');
@@ -43,8 +62,9 @@ export function flagStreamRoutes(deps: { flags: FlagService; tokens: TokenServic
         reply.hijack();
         const out = reply.raw;
         out.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+        // OFREP messages are unnamed (the JSON carries the type); ripcord's own are named events.
         const send = (event: string, id: string | undefined, data: unknown) => {
-          out.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+          out.write(`${id ? `id: ${id}\n` : ''}${ofrep ? '' : `event: ${event}\n`}data: ${JSON.stringify(data)}\n\n`);
         };
         let lastSent = lastEventId ?? '';
         // Change ids sort by time: anything at or before the last one sent was already delivered (a change

@@ -30,6 +30,8 @@ export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   rollbacks?: RollbacksModule | undefined;
   /** The key of signed acknowledgement links. */
   ackSecret?: string | undefined;
+  /** The key of signed flag-stream access in OFREP's advertised stream URLs. */
+  streamSecret?: string | undefined;
 }
 
 /** Every route of the API. Each feature contributes its list here. */

@@ -4,6 +4,8 @@ import type { RipcordConfig } from '../../config/ripcord-config.js';
 import { RipcordError } from '../../core/errors.js';
 import { flagKeyField } from '../../flags/flag-definition.js';
 import { RateLimiter } from '../../flags/rate-limiter.js';
+import { STREAM_ACCESS_LIFETIME_MS, streamAccess } from '../../flags/stream-access.js';
+import { type Clock, systemClock } from '../../core/clock.js';
 import type { FlagEvaluation, FlagService } from '../../flags/flag-service.js';
 import { defineRoute } from '../api-route.js';
 
@@ -31,7 +33,7 @@ const statusOf = (evaluation: FlagEvaluation): number => {
 /** OFREP (OpenFeature Remote Evaluation Protocol): single and bulk evaluation for any OpenFeature SDK. */
 export const DEFAULT_OFREP_RATE_LIMIT = 5_000;
 
-export function ofrepRoutes(deps: { flags: FlagService; config?: RipcordConfig | undefined; ofrepRateLimit?: number | undefined }) {
+export function ofrepRoutes(deps: { flags: FlagService; config?: RipcordConfig | undefined; ofrepRateLimit?: number | undefined; streamSecret?: string | undefined; clock?: Clock | undefined }) {
   const limiter = new RateLimiter(deps.ofrepRateLimit ?? DEFAULT_OFREP_RATE_LIMIT);
   const limited = (token: ApiToken | undefined, reply: { header(name: string, value: string): unknown; code(status: number): { send(body: unknown): unknown } }) => {
     const wait = limiter.take(token?.id ?? 'anonymous');
@@ -78,11 +80,11 @@ export function ofrepRoutes(deps: { flags: FlagService; config?: RipcordConfig |
         void reply.header('etag', etag);
         if (request.headers['if-none-match'] === etag) return reply.code(304).send();
         // OFREP event streams: clients that support them refetch on `refetchEvaluation` instead of polling.
+        // Browsers' EventSource cannot send the token: the URL carries a signed, expiring access for it.
         const origin = `${request.protocol}://${request.headers.host ?? 'localhost'}`;
-        return {
-          flags,
-          eventStreams: [{ type: 'sse', url: `${origin}/api/v1/environments/${encodeURIComponent(environment)}/flags/stream?format=ofrep`, inactivityDelaySec: 120 }],
-        };
+        const stream = new URL(`${origin}/api/v1/environments/${encodeURIComponent(environment)}/flags/stream?format=ofrep`);
+        if (deps.streamSecret && token) stream.searchParams.set('access', streamAccess(deps.streamSecret, token.id, environment, new Date((deps.clock ?? systemClock).now().getTime() + STREAM_ACCESS_LIFETIME_MS)));
+        return { flags, eventStreams: [{ type: 'sse', url: stream.toString(), inactivityDelaySec: 120 }] };
       },
     }),
   ];
