@@ -34,6 +34,8 @@ export interface AppOptions {
   incidentTickMs?: number | undefined;
   /** Retries of incident notifications (default 3 attempts, 500 ms doubling). */
   notifyRetry?: { attempts: number; baseDelayMs: number } | undefined;
+  /** Browser origins that may call OFREP, the flag stream, the banner and /status (CORS); none by default. */
+  corsOrigins?: string[] | undefined;
   /** OFREP evaluations per second per token before 429 (default 5,000). */
   ofrepRateLimit?: number | undefined;
   config?: RipcordConfig | undefined;
@@ -140,7 +142,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     const streamSecret = await signingKey(store.db, 'flag-stream-access', clock.now());
     const incidentTimers = options.config ? startIncidentTimers(options.config, incidents, incidentRepository, ackSecret, options, clock, logger) : undefined;
     const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, ofrepRateLimit: options.ofrepRateLimit, incidents, clock, ackSecret, streamSecret });
-    const server = await buildServer({ routes, tokens, metrics, logger });
+    const server = await buildServer({ routes, tokens, metrics, logger, corsOrigins: options.corsOrigins });
     if ((options.watchIntervalMs ?? 5000) > 0) detection.detection.start(options.watchIntervalMs ?? 5000);
     if (rollbacks) {
       const routers = await rollbacks.start();

@@ -1,4 +1,5 @@
 import { createGunzip } from 'node:zlib';
+import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
@@ -17,7 +18,12 @@ export interface ServerOptions {
   logger: Logger;
   /** Largest request body accepted, in bytes (default 1 MiB). */
   bodyLimit?: number;
+  /** Browser origins allowed to call what browser apps call (OFREP, the flag stream, the banner, /status). */
+  corsOrigins?: string[] | undefined;
 }
+
+/** What a browser app on another origin calls; the rest of the API is for people and machines, never CORS-open. */
+const BROWSER_ROUTES = /^\/(ofrep\/v1\/|api\/v1\/environments\/[^/]+\/(flags\/stream|banner)(\?|$)|status(\?|$))/;
 
 interface ErrorBody {
   error: { code: string; message: string; issues?: { path: string; message: string }[] };
@@ -66,6 +72,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // Streams (flag changes over SSE) never go idle; closing the server must end them.
     forceCloseConnections: true,
   });
+
+  if (options.corsOrigins?.length) {
+    const allowed = { origin: options.corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'if-none-match', 'x-ripcord-environment'], exposedHeaders: ['etag', 'retry-after'], maxAge: 600 };
+    await app.register(cors, { delegator: (request, done) => done(null, BROWSER_ROUTES.test(request.url) ? allowed : { origin: false }) });
+  }
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isRipcordError(error)) {

@@ -5,6 +5,20 @@ import { print } from '../output.js';
 import { VERSION } from '../../version.js';
 import { RipcordError } from '../../core/errors.js';
 
+/** `https://app.example.com,https://admin.example.com` → origins; each must be a bare origin (scheme://host[:port]). */
+function corsOrigins(list: string | undefined): string[] | undefined {
+  if (!list) return undefined;
+  return list
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((origin) => {
+      const parsed = URL.canParse(origin) ? new URL(origin) : undefined;
+      if (!parsed || parsed.origin !== origin) throw new RipcordError('usage', `--cors-origin: "${origin}" is not an origin; write it like https://app.example.com (no path, no trailing slash)`);
+      return origin;
+    });
+}
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -15,8 +29,9 @@ export function registerServe(program: Command): void {
     .option('--data-dir <dir>', 'where the SQLite store lives', '.ripcord')
     .option('--database <url>', 'PostgreSQL instead of SQLite: postgres://… (env RIPCORD_DATABASE_URL)')
     .option('--ofrep-rate-limit <n>', 'OFREP evaluations per second per app token before 429 (default 5000)')
+    .option('--cors-origin <origins>', 'browser apps\' origins allowed to call OFREP, the flag stream, the banner and /status, comma-separated (env RIPCORD_CORS_ORIGINS)')
     .addHelpText('after', '\nExample:\n  ripcord serve --config ripcord.yaml --port 4747\n  RIPCORD_ADMIN_TOKEN=rcp_… ripcord serve --database postgres://127.0.0.1/ripcord')
-    .action(async (options: { config?: string; port: string; host: string; dataDir: string; database?: string; ofrepRateLimit?: string }) => {
+    .action(async (options: { config?: string; port: string; host: string; dataDir: string; database?: string; ofrepRateLimit?: string; corsOrigin?: string }) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RipcordError('usage', `--port must be a number from 0 to 65535, not "${options.port}"`);
       const config = optionalConfig(options.config);
@@ -29,6 +44,7 @@ export function registerServe(program: Command): void {
         rollbackCooldownMs: process.env.RIPCORD_ROLLBACK_COOLDOWN_MS ? Number(process.env.RIPCORD_ROLLBACK_COOLDOWN_MS) : undefined,
         adminToken: process.env.RIPCORD_ADMIN_TOKEN || undefined,
         ofrepRateLimit: options.ofrepRateLimit ? Number(options.ofrepRateLimit) : undefined,
+        corsOrigins: corsOrigins(options.corsOrigin ?? process.env.RIPCORD_CORS_ORIGINS),
       });
       const url = await listen(app, { host: options.host, port });
       print(`ripcord ${VERSION} — ${config ? `rollback plan of ${config.service} (${Object.keys(config.environments).join(', ')})` : 'no ripcord.yaml loaded (ledger and API only; see ripcord init)'}`);
