@@ -61,7 +61,10 @@ export class IncidentCommunicator {
     const now = this.clock.now();
     for (const incident of await this.repo.list({ openOnly: true })) {
       const last = Date.parse(incident.lastUpdateAt ?? incident.milestones.detected ?? now.toISOString());
-      if (now.getTime() - last >= this.setup.updateEveryMs) await this.broadcast(incident, 'update', 'periodic update');
+      if (now.getTime() - last < this.setup.updateEveryMs) continue;
+      // Several servers may share the store: the one that moves lastUpdateAt sends the update.
+      if (!(await this.repo.claimPeriodicUpdate(incident.id, incident.lastUpdateAt, now.toISOString()))) continue;
+      await this.broadcast(incident, 'update', 'periodic update');
     }
   }
 

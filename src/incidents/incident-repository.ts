@@ -30,6 +30,8 @@ export interface IncidentRepository {
    * again at `retryAt` (a page is sent at least once, never lost).
    */
   claimTimer(timer: EscalationTimer, retryAt: string): Promise<boolean>;
+  /** Takes the periodic update of an incident whose last update is still `last`; one server wins. */
+  claimPeriodicUpdate(incidentId: string, last: string | undefined, now: string): Promise<boolean>;
 }
 
 function matches(i: Incident, filter: IncidentFilter): boolean {
@@ -70,6 +72,13 @@ export class InMemoryIncidentRepository implements IncidentRepository {
       .filter((t) => t.dueAt <= now)
       .sort((a, b) => a.dueAt.localeCompare(b.dueAt))
       .map((t) => ({ ...t }));
+  }
+
+  async claimPeriodicUpdate(incidentId: string, last: string | undefined, now: string): Promise<boolean> {
+    const incident = this.items.get(incidentId);
+    if (!incident || incident.lastUpdateAt !== last) return false;
+    incident.lastUpdateAt = now;
+    return true;
   }
 
   async claimTimer(timer: EscalationTimer, retryAt: string): Promise<boolean> {

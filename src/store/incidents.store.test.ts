@@ -74,4 +74,16 @@ describe.each(DIALECTS)('incident store on %s', (dialect) => {
     expect(keys[1]).toBe(keys[0]);
     expect(await signingKey(store.db, 'other', new Date())).not.toBe(keys[0]);
   });
+
+  it('lets one of two servers claim a periodic update, and keeps the claimed time', async () => {
+    const repo = new KyselyIncidentRepository(store.db);
+    const service = new IncidentService(repo, clock);
+    const incident = await service.open({ service: 'web', environment: 'production', title: 'slow checkout', severity: 'P2', actor: 'alice' });
+    const at = '2026-03-01T14:35:00.000Z';
+    const claims = await Promise.all([repo.claimPeriodicUpdate(incident.id, undefined, at), repo.claimPeriodicUpdate(incident.id, undefined, at)]);
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect((await repo.get(incident.id))?.lastUpdateAt).toBe(at);
+    expect(await repo.claimPeriodicUpdate(incident.id, undefined, '2026-03-01T14:40:00.000Z')).toBe(false);
+    expect(await repo.claimPeriodicUpdate(incident.id, at, '2026-03-01T14:40:00.000Z')).toBe(true);
+  });
 });

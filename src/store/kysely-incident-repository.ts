@@ -20,6 +20,7 @@ function toIncident(row: Selectable<IncidentsTable>, timeline: TimelineEntry[]):
     severity: row.severity as Incident['severity'],
     status: row.status as Incident['status'],
     ...doc,
+    lastUpdateAt: row.last_update_at ?? doc.lastUpdateAt,
     timeline,
   };
 }
@@ -38,6 +39,7 @@ export class KyselyIncidentRepository implements IncidentRepository {
       detected_at: incident.milestones.detected ?? new Date(0).toISOString(),
       document: toDocument(incident),
       updated_at: new Date().toISOString(),
+      last_update_at: incident.lastUpdateAt ?? null,
     };
     await this.db.transaction().execute(async (trx) => {
       await trx
@@ -87,6 +89,13 @@ export class KyselyIncidentRepository implements IncidentRepository {
           .execute();
       }
     });
+  }
+
+  async claimPeriodicUpdate(incidentId: string, last: string | undefined, now: string): Promise<boolean> {
+    let query = this.db.updateTable('incidents').set({ last_update_at: now }).where('id', '=', incidentId);
+    query = last === undefined ? query.where('last_update_at', 'is', null) : query.where('last_update_at', '=', last);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async claimTimer(timer: EscalationTimer, retryAt: string): Promise<boolean> {

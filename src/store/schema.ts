@@ -77,6 +77,8 @@ export interface IncidentsTable {
   /** JSON: everything else on the incident except its timeline. */
   document: string;
   updated_at: string;
+  /** When the last status update went out (migration 0042); claimed with compare-and-set. */
+  last_update_at: string | null;
 }
 
 export interface IncidentTimelineTable {

@@ -5,6 +5,7 @@ import * as rollbacks from './0020-rollbacks.js';
 import * as flags from './0030-flags.js';
 import * as incidents from './0040-incidents.js';
 import * as signingKeys from './0041-signing-keys.js';
+import * as incidentUpdateClaims from './0042-incident-update-claims.js';
 
 /**
  * Every migration, by name; applied in name order on start. Numbering leaves room per feature:
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0030-flags': flags,
   '0040-incidents': incidents,
   '0041-signing-keys': signingKeys,
+  '0042-incident-update-claims': incidentUpdateClaims,
 };
