@@ -24,7 +24,7 @@ export const providerFactories: { [K in ProviderKind]?: FactoryFor<K> } = {
   command: (config, deps) => new CommandProvider(config, deps),
   git: (config, deps) => new GitProvider(config, deps),
   router: (config) => new RouterProvider(config),
-  process: (config) => new ProcessProvider(config),
+  process: (config, deps) => new ProcessProvider(config, deps),
 };
 
 /**

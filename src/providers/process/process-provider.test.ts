@@ -18,7 +18,7 @@ const request = (action: string, release: string, target?: string, params: Recor
 });
 
 const provider = new ProcessProvider({ kind: 'process', command: `exec ${process.execPath} ${resolve('examples/quickstart/app.mjs')}`, port: 19_381, health: '/health' });
-afterAll(() => provider.close());
+afterAll(() => provider.stopAll());
 
 async function versionAt(port: number): Promise<string | undefined> {
   try {
@@ -53,13 +53,37 @@ describe('process provider', () => {
   });
 });
 
+describe('process provider across a ripcord restart', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'ripcord-process-state-'));
+  const config = { kind: 'process' as const, command: `exec ${process.execPath} ${resolve('examples/quickstart/app.mjs')}`, port: 19_420, health: '/health' };
+  let second: ProcessProvider | undefined;
+  afterAll(async () => second?.stopAll());
+
+  it('leaves the running version up on shutdown, adopts it on the next start, and can still switch and stop it', async () => {
+    const first = new ProcessProvider(config, { stateDir });
+    await first.perform(request('deploy', '1.0.0'));
+    await first.close();
+    // The service keeps answering while ripcord is down.
+    expect(await versionAt(19_420)).toBe('1.0.0');
+
+    second = new ProcessProvider(config, { stateDir });
+    expect(second.versions()).toEqual({ '1.0.0': 19_420 });
+    // The same step again (a resumed plan) answers from the journal on disk and starts nothing.
+    expect((await second.perform(request('deploy', '1.0.0'))).summary).toBe('1.0.0 is running on port 19420 and healthy');
+    const switched = await second.perform(request('deploy', '2.0.0'));
+    expect(switched.summary).toBe('2.0.0 is running on port 19421 and healthy; stopped 1.0.0');
+    expect(await versionAt(19_420)).toBeUndefined();
+    expect(await versionAt(19_421)).toBe('2.0.0');
+  });
+});
+
 describe('process provider and the shared contract', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ripcord-process-contract-'));
   const starts = join(dir, 'starts.log');
   let next = 0;
   // Each start appends a line before the app runs: the side effect, counted from outside the provider.
   const contractProvider = new ProcessProvider({ kind: 'process', command: `echo "$VERSION" >> ${starts}; exec ${process.execPath} ${resolve('examples/quickstart/app.mjs')}`, port: 19_400, health: '/health' });
-  afterAll(() => contractProvider.close());
+  afterAll(() => contractProvider.stopAll());
   runProviderContract('process', () => ({
     provider: contractProvider,
     request: () => ({ action: 'start', params: {}, release: contractRelease({ version: `9.0.${next++}` }), target: contractTarget() }),

@@ -1,6 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RipcordError } from '../../core/errors.js';
-import { MemoryJournal, OncePerKey } from '../idempotency-journal.js';
+import { FileJournal, type IdempotencyJournal, MemoryJournal, OncePerKey } from '../idempotency-journal.js';
+import type { ProviderDeps } from '../provider-deps.js';
 import type { Provider, StepRequest, StepResult } from '../provider.js';
 import { assertKnownAction, throwIfAborted } from '../provider-support.js';
 import { HEALTH_TIMEOUT_MS, type ProcessConfig } from './process-config.js';
@@ -10,24 +14,79 @@ const ACTIONS = ['start', 'stop', 'deploy', 'rollback_to'] as const;
 interface Running {
   version: string;
   port: number;
-  child: ChildProcess;
+  /** The process group (the shell's pid; started detached so the whole group is stopped together). */
+  pid: number;
+  /** Absent for a version adopted after a restart: ripcord did not start it in this life. */
+  child?: ChildProcess | undefined;
+}
+
+/** Is the process group still there? (signal 0 checks without signalling.) */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
  * Runs versions of an app as child processes: `command` with VERSION and PORT in its environment,
  * healthy once `health` answers 2xx. `deploy`/`rollback_to` start the wanted version, wait until it is
  * healthy, then stop the others; `start`/`stop` act on one version (a router switches between them).
+ * With a state directory the running versions (version, port, process group) are written to a file and
+ * adopted on the next start: the apps are the service, so a ripcord restart neither kills nor forgets them.
  */
 export class ProcessProvider implements Provider {
   readonly kind = 'process';
   readonly actions = ACTIONS;
   private readonly running = new Map<string, Running>();
   /** A step performed again under its key (a retry, a resumed plan) answers as before and starts nothing. */
-  private readonly once = new OncePerKey(new MemoryJournal());
+  private readonly once: OncePerKey;
   private nextPort: number;
+  /** Where the running versions are recorded; undefined = this provider's life only. */
+  private readonly stateFile: string | undefined;
 
-  constructor(private readonly config: ProcessConfig) {
+  constructor(
+    private readonly config: ProcessConfig,
+    deps?: Pick<ProviderDeps, 'stateDir'>,
+  ) {
     this.nextPort = config.port ?? 9000;
+    // One state per app: the command and folder name it, so two environments' apps never mix.
+    const id = createHash('sha256').update(`${config.cwd ?? ''}\n${config.command}`).digest('hex').slice(0, 16);
+    const dir = deps ? join(deps.stateDir, `process-${id}`) : undefined;
+    let journal: IdempotencyJournal = new MemoryJournal();
+    if (dir) {
+      mkdirSync(dir, { recursive: true });
+      journal = new FileJournal(join(dir, 'journal'));
+      this.stateFile = join(dir, 'running.json');
+      this.adopt();
+    }
+    this.once = new OncePerKey(journal);
+  }
+
+  /** Takes over the versions a previous ripcord started that are still running. */
+  private adopt(): void {
+    if (!this.stateFile) return;
+    let recorded: Omit<Running, 'child'>[] = [];
+    try {
+      recorded = JSON.parse(readFileSync(this.stateFile, 'utf8')) as Omit<Running, 'child'>[];
+    } catch {
+      return;
+    }
+    for (const entry of recorded) {
+      if (!groupAlive(entry.pid)) continue;
+      this.running.set(entry.version, { version: entry.version, port: entry.port, pid: entry.pid });
+      this.nextPort = Math.max(this.nextPort, entry.port + 1);
+    }
+    this.record();
+  }
+
+  private record(): void {
+    if (!this.stateFile) return;
+    const tmp = `${this.stateFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify([...this.running.values()].map(({ version, port, pid }) => ({ version, port, pid }))));
+    renameSync(tmp, this.stateFile);
   }
 
   versions(): Record<string, number> {
@@ -66,7 +125,15 @@ export class ProcessProvider implements Provider {
     return { summary: `${version} is running on port ${started.port} and healthy${stopped.length ? `; stopped ${stopped.join(', ')}` : ''}`, details: { port: started.port } };
   }
 
+  /**
+   * On shutdown: versions recorded in the state directory keep running (the next start adopts them);
+   * without one, nobody could find them again, so they are stopped.
+   */
   async close(): Promise<void> {
+    if (!this.stateFile) await this.stopAll();
+  }
+
+  async stopAll(): Promise<void> {
     for (const version of [...this.running.keys()]) await this.stop(version);
   }
 
@@ -85,8 +152,10 @@ export class ProcessProvider implements Provider {
       stdio: 'ignore',
       detached: true,
     });
-    const entry = { version, port, child };
+    if (!child.pid) throw new RipcordError('unavailable', `could not start ${version}: \`${this.config.command}\` did not spawn`);
+    const entry: Running = { version, port, pid: child.pid, child };
     this.running.set(version, entry);
+    this.record();
     request.log(`process: started ${version} on port ${port} (pid ${child.pid})`);
     try {
       await this.waitHealthy(entry, request.signal);
@@ -103,7 +172,8 @@ export class ProcessProvider implements Provider {
     const deadline = Date.now() + HEALTH_TIMEOUT_MS;
     let last = 'no answer yet';
     for (;;) {
-      if (entry.child.exitCode !== null) throw new RipcordError('unavailable', `${entry.version} exited with code ${entry.child.exitCode} before it was healthy`);
+      const exitCode = entry.child?.exitCode ?? null;
+      if (exitCode !== null) throw new RipcordError('unavailable', `${entry.version} exited with code ${exitCode} before it was healthy`);
       if (!url) return;
       try {
         const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
@@ -122,23 +192,31 @@ export class ProcessProvider implements Provider {
     const entry = this.running.get(version);
     if (!entry) return;
     this.running.delete(version);
-    if (entry.child.exitCode !== null || !entry.child.pid) return;
-    const exited = new Promise((resolve) => entry.child.once('exit', resolve));
+    this.record();
+    if (entry.child ? entry.child.exitCode !== null : !groupAlive(entry.pid)) return;
     try {
-      process.kill(-entry.child.pid, 'SIGTERM');
+      process.kill(-entry.pid, 'SIGTERM');
     } catch {
       return;
     }
+    // An adopted version is not our child: poll for its group to go instead of waiting for 'exit'.
+    const exited = entry.child ? new Promise((resolve) => entry.child?.once('exit', resolve)) : waitUntilGone(entry.pid, 5000);
     const timer = setTimeout(() => {
       try {
-        if (entry.child.pid) process.kill(-entry.child.pid, 'SIGKILL');
+        process.kill(-entry.pid, 'SIGKILL');
       } catch {}
     }, 5000);
     await exited;
     clearTimeout(timer);
+    if (!entry.child) await waitUntilGone(entry.pid, 2000);
   }
 }
 
-export function createProcessProvider(config: ProcessConfig): ProcessProvider {
-  return new ProcessProvider(config);
+async function waitUntilGone(pid: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (groupAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+export function createProcessProvider(config: ProcessConfig, deps?: Pick<ProviderDeps, 'stateDir'>): ProcessProvider {
+  return new ProcessProvider(config, deps);
 }
