@@ -72,6 +72,10 @@ describe.each(DIALECTS)('flags on %s', (dialect) => {
     const etag = bulk.headers.get('etag') as string;
     expect((await call('POST', '/ofrep/v1/evaluate/flags', appToken, { context: { plan: 'free' } }, { 'if-none-match': etag })).status).toBe(304);
     expect((await call('POST', '/ofrep/v1/evaluate/flags', appToken, { context: { plan: 'pro' } }, { 'if-none-match': etag })).status).toBe(200);
+    // Two contexts that share a long prefix and their length are still two answers, never a wrong 304.
+    const long = (plan: string) => ({ context: { targetingKey: 'user-with-a-rather-long-identifier-0001', plan } });
+    const first = await call('POST', '/ofrep/v1/evaluate/flags', appToken, long('free'));
+    expect((await call('POST', '/ofrep/v1/evaluate/flags', appToken, long('pro!'), { 'if-none-match': first.headers.get('etag') as string })).status).toBe(200);
   });
 
   it("keeps an app's token to its own environment", async () => {

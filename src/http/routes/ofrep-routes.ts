@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ApiToken } from '../../auth/token-service.js';
 import type { RipcordConfig } from '../../config/ripcord-config.js';
@@ -76,7 +77,7 @@ export function ofrepRoutes(deps: { flags: FlagService; config?: RipcordConfig |
         const context = body.context ?? {};
         const { flags, fingerprint } = await deps.flags.evaluateAll(service(), environment, context as never);
         // The answer depends on the definitions and the context, so both make the ETag.
-        const etag = `"${fingerprint}-${Buffer.from(JSON.stringify(context)).toString('base64url').slice(0, 32)}-${JSON.stringify(context).length}"`;
+        const etag = `"${fingerprint}-${createHash('sha256').update(JSON.stringify(context)).digest('base64url').slice(0, 22)}"`;
         void reply.header('etag', etag);
         if (request.headers['if-none-match'] === etag) return reply.code(304).send();
         // OFREP event streams: clients that support them refetch on `refetchEvaluation` instead of polling.
