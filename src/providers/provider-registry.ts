@@ -23,7 +23,7 @@ export const providerFactories: { [K in ProviderKind]?: FactoryFor<K> } = {
   memory: () => new MemoryProvider(),
   command: (config, deps) => new CommandProvider(config, deps),
   git: (config, deps) => new GitProvider(config, deps),
-  router: (config) => new RouterProvider(config),
+  router: (config, deps) => new RouterProvider(config, { stateDir: deps.stateDir }),
   process: (config, deps) => new ProcessProvider(config, deps),
 };
 

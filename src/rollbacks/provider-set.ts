@@ -20,7 +20,7 @@ export interface ProviderSetOptions extends ProviderDeps {
 
 /** Every provider an environment's plan can use, by the slot names plan steps refer to. */
 export function buildProviderSet(env: EnvironmentPlan, options: ProviderSetOptions): ProviderSet {
-  const router = env.provider?.kind === 'router' ? new RouterProvider(env.provider, { outcomes: options.outcomes, service: options.service, environment: env.name }) : undefined;
+  const router = env.provider?.kind === 'router' ? new RouterProvider(env.provider, { outcomes: options.outcomes, service: options.service, environment: env.name, stateDir: options.stateDir }) : undefined;
   const built = createEnvironmentProviders(router ? { ...env, provider: undefined } : env, { stateDir: options.stateDir, clock: options.clock, configFile: options.configFile });
   return {
     main: router ?? built.main,

@@ -1,4 +1,7 @@
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseRef } from '../provider.js';
@@ -108,6 +111,32 @@ describe('router provider idempotency', () => {
       expect(await serving()).toBe('1.0.0');
     } finally {
       await keyed.close();
+    }
+  });
+});
+
+describe('router provider across a ripcord restart', () => {
+  it('sends traffic where it went before the restart, and a resumed step does not switch again', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'ripcord-router-state-'));
+    const config = { kind: 'router' as const, listen: '127.0.0.1:0', upstreams: { '1.0.0': await upstream('1.0.0'), '2.0.0': await upstream('2.0.0') }, drain: 1000 };
+    const serving = async (r: RouterProvider) => (await (await fetch(`${r.url()}/`)).text()).split(' ')[0];
+    const before = new RouterProvider(config, { stateDir });
+    await before.listen();
+    await before.perform({ ...step('deploy', { weight: 1 }, '2.0.0'), idempotencyKey: 'plan_9:0' });
+    expect(await serving(before)).toBe('2.0.0');
+    await before.close();
+
+    // Without the saved route, a new router would send everything to the config's first upstream (1.0.0).
+    const after = new RouterProvider(config, { stateDir });
+    await after.listen();
+    try {
+      expect(after.split()).toEqual({ '2.0.0': 1 });
+      expect(await serving(after)).toBe('2.0.0');
+      const resumed = await after.perform({ ...step('rollback_to', {}, '2.0.0', '1.0.0'), idempotencyKey: 'plan_9:0' });
+      expect(resumed.summary).toBe('sending 100% of traffic to 2.0.0');
+      expect(await serving(after)).toBe('2.0.0');
+    } finally {
+      await after.close();
     }
   });
 });

@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { RipcordError } from '../../core/errors.js';
 import type { OutcomeSink } from '../../signals/request-outcome.js';
-import { MemoryJournal, OncePerKey } from '../idempotency-journal.js';
+import { FileJournal, type IdempotencyJournal, MemoryJournal, OncePerKey } from '../idempotency-journal.js';
 import type { Provider, StepRequest, StepResult } from '../provider.js';
 import { assertKnownAction, throwIfAborted } from '../provider-support.js';
 import { DEFAULT_DRAIN_MS, type RouterConfig } from './router-config.js';
@@ -19,6 +22,11 @@ export interface RouterDeps {
   environment?: string | undefined;
   /** Share of new releases' traffic on `deploy` (canary); default 0.5. */
   canaryWeight?: number | undefined;
+  /**
+   * Where the current route and the idempotency journal are kept, so a restarted server sends traffic
+   * where it went before (not back to the first upstream of the config) and a resumed step acts once.
+   */
+  stateDir?: string | undefined;
 }
 
 interface Upstream {
@@ -38,12 +46,18 @@ export class RouterProvider implements Provider {
   readonly kind = 'router';
   readonly actions = ACTIONS;
   /** A step performed again under its key (a retry, a resumed plan) answers as before and changes nothing. */
-  private readonly once = new OncePerKey(new MemoryJournal());
+  private readonly once: OncePerKey;
+  private readonly routeFile: string | undefined;
   private readonly upstreams = new Map<string, Upstream>();
   /** Weights by upstream name; they sum to 1. */
   private weights = new Map<string, number>();
   private server: Server | undefined;
   private counter = 0;
+  /**
+   * How many times the route changed since the router started, sent with every proxied answer as
+   * `x-ripcord-route-generation`: which routing served a request, and a count of switches anyone can read.
+   */
+  private generation = 0;
 
   constructor(
     private readonly config: RouterConfig,
@@ -52,6 +66,36 @@ export class RouterProvider implements Provider {
     for (const [name, url] of Object.entries(config.upstreams ?? {})) this.addUpstream(name, url);
     const first = Object.keys(config.upstreams ?? {})[0];
     if (first) this.weights = new Map([[first, 1]]);
+    let journal: IdempotencyJournal = new MemoryJournal();
+    if (deps.stateDir) {
+      // One state per listen address: two environments' routers never share it.
+      const dir = join(deps.stateDir, `router-${createHash('sha256').update(config.listen).digest('hex').slice(0, 16)}`);
+      mkdirSync(dir, { recursive: true });
+      journal = new FileJournal(join(dir, 'journal'));
+      this.routeFile = join(dir, 'route.json');
+      this.restoreRoute();
+    }
+    this.once = new OncePerKey(journal);
+  }
+
+  /** The route of the last run, if every upstream it names is still configured. */
+  private restoreRoute(): void {
+    if (!this.routeFile) return;
+    let saved: Record<string, number>;
+    try {
+      saved = JSON.parse(readFileSync(this.routeFile, 'utf8')) as Record<string, number>;
+    } catch {
+      return;
+    }
+    const names = Object.keys(saved);
+    if (names.length > 0 && names.every((name) => this.upstreams.has(name))) this.weights = new Map(Object.entries(saved));
+  }
+
+  private saveRoute(): void {
+    if (!this.routeFile) return;
+    const tmp = `${this.routeFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.split()));
+    renameSync(tmp, this.routeFile);
   }
 
   addUpstream(name: string, url: string): void {
@@ -77,6 +121,8 @@ export class RouterProvider implements Provider {
     const total = entries.reduce((sum, [, w]) => sum + w, 0);
     if (total <= 0) throw new RipcordError('invalid_input', 'a route needs at least one upstream with a weight above 0');
     this.weights = new Map(entries.map(([name, w]) => [name, w / total]));
+    this.generation += 1;
+    this.saveRoute();
   }
 
   async listen(): Promise<string> {
@@ -221,7 +267,7 @@ export class RouterProvider implements Provider {
     const outgoing = httpRequest(
       { protocol: upstream.url.protocol, hostname: upstream.url.hostname, port: upstream.url.port, path: req.url, method: req.method, headers, agent: upstream.agent },
       (incoming) => {
-        const out: Record<string, string | string[]> = { 'x-ripcord-release': upstream.name };
+        const out: Record<string, string | string[]> = { 'x-ripcord-release': upstream.name, 'x-ripcord-route-generation': String(this.generation) };
         for (const [key, value] of Object.entries(incoming.headers)) if (value !== undefined && !HOP_BY_HOP.has(key)) out[key] = value;
         res.writeHead(incoming.statusCode ?? 502, out);
         incoming.pipe(res);
