@@ -69,7 +69,7 @@ export class RouterProvider implements Provider {
     let journal: IdempotencyJournal = new MemoryJournal();
     if (deps.stateDir) {
       // One state per listen address: two environments' routers never share it.
-      const dir = join(deps.stateDir, `router-${createHash('sha256').update(config.listen).digest('hex').slice(0, 16)}`);
+      const dir = join(deps.stateDir, `router-${createHash('sha256').update(String(config.listen ?? '')).digest('hex').slice(0, 16)}`);
       mkdirSync(dir, { recursive: true });
       journal = new FileJournal(join(dir, 'journal'));
       this.routeFile = join(dir, 'route.json');
