@@ -3,18 +3,12 @@ import { type App, createApp, listen } from '../app.js';
 import { parseConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
 import { createTestDatabase, type TestDatabase } from '../test-support/databases.js';
+import { until } from '../test-support/until.js';
 import { RipcordFlagsClient } from './flags-client.js';
 
 const ADMIN = 'rcp_flag-stream-admin-token-00000';
 const flag = { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'on' };
 
-async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** Reads SSE blocks from a raw fetch, for protocol-level assertions. */
 async function openStream(url: string, token: string, headers: Record<string, string> = {}) {

@@ -6,17 +6,11 @@ import { type App, createApp, listen } from '../app.js';
 import { parseConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
 import { createTestDatabase, type TestDatabase } from '../test-support/databases.js';
+import { until } from '../test-support/until.js';
 
 const ADMIN = 'rcp_ofrep-web-admin-token-000000';
 const flag = { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'on' };
 
-async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /**
  * OpenFeature's web SDK with the official OFREP web provider, as a browser app uses it: one bulk

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepResult } from './provider.js';
+import { readJsonFile, writeJsonAtomically } from './state-file.js';
 
 /**
  * What a provider remembers per idempotency key, so a step retried or resumed after a crash answers
@@ -36,19 +37,12 @@ export class FileJournal implements IdempotencyJournal {
   }
 
   get(key: string): StepResult | undefined {
-    try {
-      const entry = JSON.parse(readFileSync(this.file(key), 'utf8')) as { key: string; result: StepResult };
-      return entry.key === key ? entry.result : undefined;
-    } catch {
-      return undefined;
-    }
+    const entry = readJsonFile<{ key: string; result: StepResult }>(this.file(key));
+    return entry?.key === key ? entry.result : undefined;
   }
 
   put(key: string, result: StepResult): void {
-    const file = this.file(key);
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ key, result, at: new Date().toISOString() }));
-    renameSync(tmp, file);
+    writeJsonAtomically(this.file(key), { key, result, at: new Date().toISOString() });
   }
 }
 

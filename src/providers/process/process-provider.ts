@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RipcordError } from '../../core/errors.js';
 import { FileJournal, type IdempotencyJournal, MemoryJournal, OncePerKey } from '../idempotency-journal.js';
 import type { ProviderDeps } from '../provider-deps.js';
+import { instanceStateDir, readJsonFile, writeJsonAtomically } from '../state-file.js';
 import type { Provider, StepRequest, StepResult } from '../provider.js';
 import { assertKnownAction, throwIfAborted } from '../provider-support.js';
 import { HEALTH_TIMEOUT_MS, type ProcessConfig } from './process-config.js';
@@ -53,11 +52,9 @@ export class ProcessProvider implements Provider {
   ) {
     this.nextPort = config.port ?? 9000;
     // One state per app: the command and folder name it, so two environments' apps never mix.
-    const id = createHash('sha256').update(`${config.cwd ?? ''}\n${config.command}`).digest('hex').slice(0, 16);
-    const dir = deps ? join(deps.stateDir, `process-${id}`) : undefined;
+    const dir = deps ? instanceStateDir(deps.stateDir, 'process', `${config.cwd ?? ''}\n${config.command}`) : undefined;
     let journal: IdempotencyJournal = new MemoryJournal();
     if (dir) {
-      mkdirSync(dir, { recursive: true });
       journal = new FileJournal(join(dir, 'journal'));
       this.stateFile = join(dir, 'running.json');
       this.adopt();
@@ -68,13 +65,7 @@ export class ProcessProvider implements Provider {
   /** Takes over the versions a previous ripcord started that are still running. */
   private adopt(): void {
     if (!this.stateFile) return;
-    let recorded: Omit<Running, 'child'>[] = [];
-    try {
-      recorded = JSON.parse(readFileSync(this.stateFile, 'utf8')) as Omit<Running, 'child'>[];
-    } catch {
-      return;
-    }
-    for (const entry of recorded) {
+    for (const entry of readJsonFile<Omit<Running, 'child'>[]>(this.stateFile) ?? []) {
       if (!groupAlive(entry.pid)) continue;
       this.running.set(entry.version, { version: entry.version, port: entry.port, pid: entry.pid });
       this.nextPort = Math.max(this.nextPort, entry.port + 1);
@@ -83,10 +74,7 @@ export class ProcessProvider implements Provider {
   }
 
   private record(): void {
-    if (!this.stateFile) return;
-    const tmp = `${this.stateFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify([...this.running.values()].map(({ version, port, pid }) => ({ version, port, pid }))));
-    renameSync(tmp, this.stateFile);
+    if (this.stateFile) writeJsonAtomically(this.stateFile, [...this.running.values()].map(({ version, port, pid }) => ({ version, port, pid })));
   }
 
   versions(): Record<string, number> {

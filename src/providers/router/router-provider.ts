@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -8,6 +6,7 @@ import type { OutcomeSink } from '../../signals/request-outcome.js';
 import { FileJournal, type IdempotencyJournal, MemoryJournal, OncePerKey } from '../idempotency-journal.js';
 import type { Provider, StepRequest, StepResult } from '../provider.js';
 import { assertKnownAction, throwIfAborted } from '../provider-support.js';
+import { instanceStateDir, readJsonFile, writeJsonAtomically } from '../state-file.js';
 import { DEFAULT_DRAIN_MS, type RouterConfig } from './router-config.js';
 
 const ACTIONS = ['switch', 'split', 'deploy', 'rollback_to'] as const;
@@ -69,8 +68,7 @@ export class RouterProvider implements Provider {
     let journal: IdempotencyJournal = new MemoryJournal();
     if (deps.stateDir) {
       // One state per listen address: two environments' routers never share it.
-      const dir = join(deps.stateDir, `router-${createHash('sha256').update(String(config.listen ?? '')).digest('hex').slice(0, 16)}`);
-      mkdirSync(dir, { recursive: true });
+      const dir = instanceStateDir(deps.stateDir, 'router', String(config.listen ?? ''));
       journal = new FileJournal(join(dir, 'journal'));
       this.routeFile = join(dir, 'route.json');
       this.restoreRoute();
@@ -80,22 +78,14 @@ export class RouterProvider implements Provider {
 
   /** The route of the last run, if every upstream it names is still configured. */
   private restoreRoute(): void {
-    if (!this.routeFile) return;
-    let saved: Record<string, number>;
-    try {
-      saved = JSON.parse(readFileSync(this.routeFile, 'utf8')) as Record<string, number>;
-    } catch {
-      return;
-    }
+    const saved = this.routeFile ? readJsonFile<Record<string, number>>(this.routeFile) : undefined;
+    if (!saved) return;
     const names = Object.keys(saved);
     if (names.length > 0 && names.every((name) => this.upstreams.has(name))) this.weights = new Map(Object.entries(saved));
   }
 
   private saveRoute(): void {
-    if (!this.routeFile) return;
-    const tmp = `${this.routeFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.split()));
-    renameSync(tmp, this.routeFile);
+    if (this.routeFile) writeJsonAtomically(this.routeFile, this.split());
   }
 
   addUpstream(name: string, url: string): void {
