@@ -10,6 +10,28 @@ describe('SequentialCountTest', () => {
     expect(test.state().bayesFactor).toBeCloseTo((4 / 3) ** 7 * (2 / 3) ** 3, 10);
   });
 
+  it("reproduces Lindon & Malek's closed-form Dirichlet-multinomial Bayes factor (two arms, uniform prior)", () => {
+    // Lindon & Malek 2022 (NeurIPS), the multinomial test: with a Dirichlet(α) prior on the arm
+    // probabilities, BF = [Γ(Σα) / Γ(Σα + n)] · Π Γ(α_i + x_i) / Γ(α_i) / Π θ0_i^x_i. Two arms, α = (1, 1),
+    // 8 canary and 2 baseline errors, canary share θ0 = 0.05:
+    //   BF = B(9, 3) / (0.05^8 · 0.95^2) = (8! · 2! / 11!) / (0.05^8 · 0.95^2) ≈ 5.7305e7.
+    const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
+    const s = 0.05;
+    const published = (factorial(8) * factorial(2)) / factorial(11) / (s ** 8 * (1 - s) ** 2);
+    expect(published).toBeCloseTo(5.7305e7, -4);
+    // Our test is one-sided: the same uniform prior restricted to θ > s (canary worse), written as an
+    // equal-weight grid over ρ at the midpoints of N equal slices of (s, 1). The restricted prior has
+    // density 1/(1 − s) there, and the mass of Beta(9, 3) below 0.05 is under 1e-8, so BF = published / (1 − s).
+    const N = 4000;
+    const grid = Array.from({ length: N }, (_, k) => {
+      const theta = s + ((1 - s) * (k + 0.5)) / N;
+      return (theta * (1 - s)) / (s * (1 - theta));
+    });
+    const test = new SequentialCountTest(0.001, grid);
+    test.update({ total: 50, bad: 8 }, { total: 950, bad: 2 });
+    expect(test.state().bayesFactor / (published / (1 - s))).toBeCloseTo(1, 5);
+  });
+
   it('mixes rate ratios with equal weights and accumulates over buckets', () => {
     const test = new SequentialCountTest(0.01, [2, 4]);
     test.update({ total: 50, bad: 2 }, { total: 150, bad: 1 });
