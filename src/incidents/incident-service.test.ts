@@ -5,7 +5,7 @@ import { overdueItems } from './incident.js';
 import { renderPostmortem, renderRollbackLog, TO_BE_WRITTEN } from './incident-report.js';
 import { InMemoryIncidentRepository } from './incident-repository.js';
 import { IncidentService } from './incident-service.js';
-import { computeRecoveryMetrics } from './recovery-metrics.js';
+import { computeRecoveryMetrics, formatRecoveryMetrics } from './recovery-metrics.js';
 
 const base = { service: 'web', environment: 'production', releaseId: 'rel_bad' };
 
@@ -120,6 +120,11 @@ describe('IncidentService', () => {
     expect(byName.rollback_success_rate).toMatchObject({ value: 1, meetsTarget: true });
     expect(byName.change_failure_rate).toMatchObject({ value: 0.25 });
     expect(metrics.bySeverity.P0).toBe(1);
+    const table = formatRecoveryMetrics(metrics);
+    expect(table).toMatch(/mttd\s+3\.0 min\s+< 5\.0 min\s+meets target \(n=1\)/);
+    // Under a minute, seconds: a 45 s detection does not read as "0.8 min".
+    const fast = { ...metrics, metrics: metrics.metrics.map((m) => (m.name === 'mttd' ? { ...m, value: 45_000 } : m)) };
+    expect(formatRecoveryMetrics(fast)).toMatch(/mttd\s+45\.0 s\s+< 5\.0 min/);
     await service.markRollbackUnnecessary(incident?.id as string, 'plan_1', 'alice');
     const after = computeRecoveryMetrics(await service.list(), 4, { from: '2026-03-01T00:00:00Z', to: '2026-03-02T00:00:00Z' });
     expect(after.metrics.find((m) => m.name === 'false_positive_rate')).toMatchObject({ value: 1, meetsTarget: false });

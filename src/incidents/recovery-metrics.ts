@@ -87,7 +87,7 @@ export function computeRecoveryMetrics(incidents: Incident[], releases: number, 
 /** A plain table for `ripcord metrics`. */
 export function formatRecoveryMetrics(r: RecoveryMetrics): string {
   const show = (v: number | null, unit: MetricLine['unit']) =>
-    v === null ? '—' : unit === 'ms' ? (Number.isFinite(v) ? `${(v / 60_000).toFixed(1)} min` : 'data lost') : unit === 'ratio' ? `${(v * 100).toFixed(1)}%` : String(v);
+    v === null ? '—' : unit === 'ms' ? (!Number.isFinite(v) ? 'data lost' : Math.abs(v) < 60_000 ? `${(v / 1000).toFixed(1)} s` : `${(v / 60_000).toFixed(1)} min`) : unit === 'ratio' ? `${(v * 100).toFixed(1)}%` : String(v);
   const rows = r.metrics.map((l) => {
     const verdict = l.meetsTarget === null ? '' : l.meetsTarget ? 'meets target' : 'MISSES target';
     const target = l.target === null ? '—' : `${l.unit === 'ratio' && l.name === 'rollback_success_rate' ? '≥ ' : '< '}${show(l.target, l.unit)}`;
