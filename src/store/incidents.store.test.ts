@@ -4,6 +4,7 @@ import { EventBus } from '../core/events.js';
 import { IncidentService } from '../incidents/incident-service.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../test-support/databases.js';
 import { signingKey } from './signing-keys.js';
+import { listAudit } from './audit-store.js';
 import { KyselyIncidentRepository } from './kysely-incident-repository.js';
 import { openStore, type Store } from './open-store.js';
 
@@ -85,5 +86,15 @@ describe.each(DIALECTS)('incident store on %s', (dialect) => {
     expect((await repo.get(incident.id))?.lastUpdateAt).toBe(at);
     expect(await repo.claimPeriodicUpdate(incident.id, undefined, '2026-03-01T14:40:00.000Z')).toBe(false);
     expect(await repo.claimPeriodicUpdate(incident.id, at, '2026-03-01T14:40:00.000Z')).toBe(true);
+  });
+
+  it('writes what people do to an incident to the audit log, in the same transaction as the timeline', async () => {
+    const service = new IncidentService(new KyselyIncidentRepository(store.db), clock);
+    const incident = await service.open({ service: 'web', environment: 'production', title: 'cart empties', severity: 'P2', actor: 'alice' });
+    await service.correctMilestone(incident.id, 'started', '2026-03-01T14:20:00Z', 'bob');
+    await service.systemNote(incident.id, 'escalation', 'paging primary');
+    const audit = await listAudit(store.db, { limit: 10, target: incident.id });
+    expect(audit.map((a) => `${a.actor} ${a.action}`).sort()).toEqual(['alice incident.opened', 'bob incident.milestone_corrected']);
+    expect(audit.find((a) => a.actor === 'bob')?.details?.text).toContain('Milestone started corrected from unset to 2026-03-01T14:20:00.000Z');
   });
 });

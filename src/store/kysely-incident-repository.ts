@@ -2,6 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Incident, TimelineEntry } from '../incidents/incident.js';
 import type { EscalationTimer, IncidentFilter, IncidentRepository } from '../incidents/incident-repository.js';
 import type { Database, IncidentsTable } from './schema.js';
+import { insertAudit } from './audit-store.js';
+import { newId } from '../core/ids.js';
 
 type Document = Omit<Incident, 'id' | 'service' | 'environment' | 'releaseId' | 'severity' | 'status' | 'timeline'>;
 
@@ -59,6 +61,11 @@ export class KyselyIncidentRepository implements IncidentRepository {
           .insertInto('incident_timeline')
           .values(fresh.map((t, i) => ({ incident_id: incident.id, seq: already + i, at: t.at, kind: t.kind, text: t.text, actor: t.actor })))
           .execute();
+      }
+      // What people did (corrected a milestone, acknowledged, moved the status…) also goes to the audit
+      // log, in the same transaction; ripcord's own entries are on the timeline only.
+      for (const entry of fresh.filter((t) => !t.actor.startsWith('ripcord'))) {
+        await insertAudit(trx, { id: newId('aud'), at: entry.at, actor: entry.actor, action: `incident.${entry.kind}`, target: incident.id, details: { text: entry.text } });
       }
     });
   }
