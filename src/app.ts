@@ -169,10 +169,12 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       incidentTimers,
       rollbacks,
       close: async () => {
-        incidentTimers?.stop();
+        await incidentTimers?.stop();
         await detection.detection.stop();
         await rollbacks?.close();
         incidents.detach();
+        // Notifications already under way are delivered (or recorded as failed) before the store closes.
+        await incidents.idle();
         await server.close();
         await flagNotifier?.close();
         await store.close();
@@ -197,21 +199,24 @@ function startIncidentTimers(config: RipcordConfig, incidents: IncidentService, 
     await communicator.tick();
   };
   const every = options.incidentTickMs ?? 1000;
-  let running = false;
+  let running: Promise<void> | undefined;
   const timer =
     every > 0
       ? setInterval(() => {
           if (running) return;
-          running = true;
-          tick()
+          running = tick()
             .catch((error) => logger.error({ err: error }, 'incident timers failed'))
             .finally(() => {
-              running = false;
+              running = undefined;
             });
         }, every)
       : undefined;
   timer?.unref();
-  return { tick, stop: () => clearInterval(timer) };
+  // Stopping lets a tick in progress finish, so a page being sent is not cut off by the store closing.
+  return { tick, stop: async () => {
+    clearInterval(timer);
+    await running;
+  } };
 }
 
 export async function listen(app: App, options: { host: string; port: number }): Promise<string> {
