@@ -26,6 +26,26 @@ function environmentFor(token: ApiToken | undefined, header: string | string[] |
   throw new RipcordError('invalid_input', 'which environment? use a flags token limited to one environment, or send X-Ripcord-Environment', [{ path: 'headers.x-ripcord-environment', message: 'is required for this token' }]);
 }
 
+/**
+ * The context as JSON with every object's keys sorted: one context, one text, whatever order the SDK
+ * wrote its attributes in. What JSON.stringify would drop (undefined, functions) is dropped here too.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined || typeof item === 'function' ? 'null' : canonicalJson(item))).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  const fields = Object.keys(record)
+    .sort()
+    .filter((key) => record[key] !== undefined && typeof record[key] !== 'function')
+    .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`);
+  return `{${fields.join(',')}}`;
+}
+
+/** The bulk answer's ETag: the definitions' fingerprint and a SHA-256 of the whole (canonical) context. */
+export function bulkEtag(fingerprint: string, context: unknown): string {
+  return `"${fingerprint}-${createHash('sha256').update(canonicalJson(context)).digest('base64url').slice(0, 22)}"`;
+}
+
 const statusOf = (evaluation: FlagEvaluation): number => {
   if (!('errorCode' in evaluation)) return 200;
   return evaluation.errorCode === 'FLAG_NOT_FOUND' ? 404 : evaluation.errorCode === 'GENERAL' ? 500 : 400;
@@ -77,7 +97,7 @@ export function ofrepRoutes(deps: { flags: FlagService; config?: RipcordConfig |
         const context = body.context ?? {};
         const { flags, fingerprint } = await deps.flags.evaluateAll(service(), environment, context as never);
         // The answer depends on the definitions and the context, so both make the ETag.
-        const etag = `"${fingerprint}-${createHash('sha256').update(JSON.stringify(context)).digest('base64url').slice(0, 22)}"`;
+        const etag = bulkEtag(fingerprint, context);
         void reply.header('etag', etag);
         if (request.headers['if-none-match'] === etag) return reply.code(304).send();
         // OFREP event streams: clients that support them refetch on `refetchEvaluation` instead of polling.
