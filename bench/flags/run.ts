@@ -4,10 +4,10 @@
  * ripcord/flags client. Writes bench/results/flags.md. Everything runs on loopback.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { mkdtempSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { type App, createApp, listen } from '../../src/app.js';
@@ -19,11 +19,18 @@ import { createTestDatabase } from '../../src/test-support/databases.js';
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1000);
 const FLIPS = Number(process.env.BENCH_FLIPS ?? 10);
 const ADMIN = 'rcp_bench-admin-token-0000000000000';
+/** BENCH_ONLY=ofrep: only the OFREP part; the other sections of the results file are kept as they are. */
+const ONLY_OFREP = process.env.BENCH_ONLY === 'ofrep';
+/** BENCH_CPU_PROF=<dir>: the OFREP server writes a V8 .cpuprofile there on exit (open it in Chrome DevTools). */
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
+const RESULTS = 'bench/results/flags.md';
+const CONTEXT = { targetingKey: 'user-42', plan: 'pro', email: 'a@b.c' };
+const FLAG_COUNT = 50;
 
 /** 50 flags like a real app has: booleans, string variants, targeting rules, fractional rollouts. */
 function realisticFlags(): Record<string, unknown> {
   const flags: Record<string, unknown> = {};
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < FLAG_COUNT; i++) {
     const key = `feature${String(i).padStart(2, '0')}`;
     if (i % 5 === 0) flags[key] = { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off', targeting: { fractional: [{ var: 'targetingKey' }, ['on', 20], ['off', 80]] } };
     else if (i % 5 === 1) flags[key] = { state: 'ENABLED', variants: { a: 'blue', b: 'green', c: 'red' }, defaultVariant: 'a', targeting: { if: [{ in: [{ var: 'plan' }, ['pro', 'team']] }, 'b', 'a'] } };
@@ -118,11 +125,13 @@ interface Throughput {
 }
 
 /** wrk (Debian's, written in C) costs the shared CPU far less than autocannon, so it shows more of the server. */
-async function wrkThroughput(url: string, token: string, seconds: number): Promise<Throughput | undefined> {
+async function wrkThroughput(url: string, token: string, seconds: number, tool = 'wrk (1 thread, 50 connections)', method: 'GET' | 'POST' = 'POST'): Promise<Throughput | undefined> {
   const script = join(mkdtempSync(join(tmpdir(), 'ripcord-wrk-')), 'post.lua');
   writeFileSync(
     script,
-    `wrk.method = "POST"\nwrk.body = '{"context":{"targetingKey":"user-42","plan":"pro","email":"a@b.c"}}'\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${token}"\n`,
+    method === 'POST'
+      ? `wrk.method = "POST"\nwrk.body = '${JSON.stringify({ context: CONTEXT })}'\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${token}"\n`
+      : `wrk.method = "GET"\n`,
   );
   const out = await new Promise<string>((resolve) => {
     const child = spawn('wrk', ['-t1', '-c50', `-d${seconds}s`, '--latency', '-s', script, url]);
@@ -135,14 +144,22 @@ async function wrkThroughput(url: string, token: string, seconds: number): Promi
   });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   if (!rps) return undefined;
-  return { tool: 'wrk (1 thread, 50 connections)', rps, p99: /99%\s+(\S+)/.exec(out)?.[1] ?? '?', errors: Number(/Socket errors: .*?(\d+)/.exec(out)?.[1] ?? 0), non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) };
+  return { tool, rps, p99: /99%\s+(\S+)/.exec(out)?.[1] ?? '?', errors: Number(/Socket errors: .*?(\d+)/.exec(out)?.[1] ?? 0), non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) };
 }
 
-async function ofrepThroughput(): Promise<Throughput[]> {
+interface OfrepResults {
+  single: Throughput[];
+  /** The bulk endpoint (every flag per request), via wrk. */
+  bulk: Throughput | undefined;
+  healthz: Throughput | undefined;
+}
+
+async function ofrepThroughput(): Promise<OfrepResults> {
   const dir = mkdtempSync(join(tmpdir(), 'ripcord-bench-flags-'));
   writeFileSync(join(dir, 'ripcord.yaml'), `service: bench\nenvironments:\n  production:\n    flags: ${JSON.stringify(realisticFlags())}\n`);
   // The server in its own process, as in production; the load generator here.
-  const server: ChildProcess = spawn(join(process.cwd(), 'bin/ripcord'), ['serve', '--port', '0', '--data-dir', join(dir, 'data'), '--ofrep-rate-limit', '1000000'], {
+  const profile = CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : [];
+  const server: ChildProcess = spawn(process.execPath, [...profile, join(process.cwd(), 'bin/ripcord'), 'serve', '--port', '0', '--data-dir', join(dir, 'data'), '--ofrep-rate-limit', '1000000'], {
     cwd: dir,
     env: { ...process.env, RIPCORD_ADMIN_TOKEN: ADMIN, RIPCORD_LOG_LEVEL: 'error' },
   });
@@ -150,6 +167,7 @@ async function ofrepThroughput(): Promise<Throughput[]> {
   server.stdout?.on('data', (c: Buffer) => {
     out += c.toString();
   });
+  const exited = new Promise((resolve) => server.once('exit', resolve));
   const deadline = Date.now() + 30_000;
   while (!/listening: (http:\S+)/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const url = /listening: (http:\S+)/.exec(out)?.[1] as string;
@@ -157,21 +175,28 @@ async function ofrepThroughput(): Promise<Throughput[]> {
     const created = await fetch(`${url}/api/v1/tokens`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench-app', role: 'flags', environments: ['production'] }) });
     const { secret } = (await created.json()) as { secret: string };
     const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-    const viaWrk = await wrkThroughput(`${url}/ofrep/v1/evaluate/flags/feature01`, secret, seconds);
+    const single = `${url}/ofrep/v1/evaluate/flags/feature01`;
+    // Warm-up: JIT and caches, so the first tool does not pay for them.
+    await autocannon({ url: single, method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ context: CONTEXT }), connections: 10, duration: 2 });
+    const viaWrk = await wrkThroughput(single, secret, seconds);
     const result = await autocannon({
-      url: `${url}/ofrep/v1/evaluate/flags/feature01`,
+      url: single,
       method: 'POST',
       headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ context: { targetingKey: 'user-42', plan: 'pro', email: 'a@b.c' } }),
+      body: JSON.stringify({ context: CONTEXT }),
       connections: 50,
       duration: seconds,
     });
-    return [
-      ...(viaWrk ? [viaWrk] : []),
-      { tool: 'autocannon (50 connections)', rps: result.requests.average, p99: `${result.latency.p99}ms`, errors: result.errors, non2xx: result.non2xx },
-    ];
+    const bulk = await wrkThroughput(`${url}/ofrep/v1/evaluate/flags`, secret, seconds, 'wrk, bulk `POST /ofrep/v1/evaluate/flags`');
+    const healthz = await wrkThroughput(`${url}/healthz`, secret, seconds, 'wrk, `GET /healthz` (for comparison)', 'GET');
+    return {
+      single: [...(viaWrk ? [viaWrk] : []), { tool: 'autocannon (50 connections)', rps: result.requests.average, p99: `${result.latency.p99}ms`, errors: result.errors, non2xx: result.non2xx }],
+      bulk,
+      healthz,
+    };
   } finally {
     server.kill('SIGTERM');
+    await exited;
   }
 }
 
@@ -185,8 +210,47 @@ function localEvaluationCost(client: RipcordFlagsClient): number {
   return ns;
 }
 
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const machine = () => `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
+/** What else the machine was doing: the load generator shares the cores, so a busy machine lowers every figure. */
+const load = () => `load average ${loadavg()[0]?.toFixed(2)} when it started`;
+
+function ofrepSection(ofrep: OfrepResults, started: string, loadAtStart: string): string {
+  const row = (r: Throughput) => `| ${r.tool} | ${fmt(r.rps)} | ${r.p99} | ${r.errors} | ${r.non2xx} |`;
+  const extra = [
+    ...(ofrep.bulk ? [`| ${ofrep.bulk.tool}: ${fmt(ofrep.bulk.rps)} requests/s × ${FLAG_COUNT} flags | **${fmt(ofrep.bulk.rps * FLAG_COUNT)} flags evaluated/s** | ${ofrep.bulk.p99} | ${ofrep.bulk.errors} | ${ofrep.bulk.non2xx} |`] : []),
+    ...(ofrep.healthz ? [row(ofrep.healthz)] : []),
+  ];
+  return `## OFREP evaluation throughput
+
+\`POST /ofrep/v1/evaluate/flags/feature01\` (a targeting rule), ${FLAG_COUNT}-flag definition set, ${process.env.BENCH_SECONDS ?? 10} s per load generator (after a 2 s warm-up) against \`ripcord serve\` in its own process; the load generator shares the 2 cores. Run ${started}, ${loadAtStart}. Target: ≥ 10,000 evaluations/s.
+
+| load generator | requests/s | P99 latency | errors | non-2xx |
+| --- | --- | --- | --- | --- |
+${ofrep.single.map(row).join('\n')}
+${extra.length ? `\nFor comparison, on the same server and set-up:\n\n| load generator | throughput | P99 latency | errors | non-2xx |\n| --- | --- | --- | --- | --- |\n${extra.join('\n')}\n` : ''}
+`;
+}
+
+/** BENCH_ONLY=ofrep: replace the OFREP section of the committed results, keep the rest, and say so. */
+async function onlyOfrep(): Promise<void> {
+  const started = new Date().toISOString();
+  const loadAtStart = load();
+  console.log('OFREP throughput…');
+  const section = ofrepSection(await ofrepThroughput(), started, loadAtStart);
+  const previous = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Flags benchmark\n\n## Local evaluation in the ripcord/flags client\n';
+  const from = previous.indexOf('## OFREP evaluation throughput');
+  const to = previous.indexOf('## Local evaluation');
+  const head = (from >= 0 ? previous.slice(0, from) : previous.slice(0, to)).replace(/\n> Only the OFREP section.*\n/, '\n');
+  const note = `> Only the OFREP section was rerun (\`BENCH_ONLY=ofrep npm run bench:flags\`, ${started}, ${machine()}); the propagation and local-evaluation figures are from the full run named above.\n`;
+  const text = `${head.trimEnd()}\n\n${note}\n${section}${previous.slice(to)}`;
+  writeFileSync(RESULTS, text);
+  console.log(text);
+}
+
 async function main(): Promise<void> {
   const started = new Date().toISOString();
+  const loadAtStart = load();
   console.log(`propagation: ${CLIENTS} stream clients, one server (SQLite)…`);
   const single = await startApps(1, { dataDir: mkdtempSync(join(tmpdir(), 'ripcord-bench-')) });
   const one = await propagation(`${single.urls[0]}/api/v1/environments/production/flags`, `${single.urls[0]}/api/v1/environments/production/flags/stream`, single.token);
@@ -204,13 +268,13 @@ async function main(): Promise<void> {
   await database.drop();
 
   console.log('OFREP throughput…');
-  const ofrep = await ofrepThroughput();
-  const rows = ofrep.map((r) => `| ${r.tool} | ${Math.round(r.rps).toLocaleString('en-US')} | ${r.p99} | ${r.errors} | ${r.non2xx} |`).join('\n');
+  const ofrepStarted = new Date().toISOString();
+  const ofrep = ofrepSection(await ofrepThroughput(), ofrepStarted, load());
 
   const ms = (v: number) => `${v.toFixed(1)} ms`;
   const table = `# Flags benchmark
 
-Command: \`npm run bench:flags\` (BENCH_CLIENTS=${CLIENTS}, BENCH_FLIPS=${FLIPS}). Run ${started} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; load generator, clients and servers on the same machine (loopback), other work may have been running.
+Command: \`npm run bench:flags\` (BENCH_CLIENTS=${CLIENTS}, BENCH_FLIPS=${FLIPS}). Run ${started} on ${machine()}, ${loadAtStart}; load generator, clients and servers on the same machine (loopback), other work may have been running.
 
 ## Kill-switch propagation
 
@@ -221,20 +285,12 @@ Time from the \`PATCH /api/v1/environments/production/flags\` answer arriving to
 | one server (SQLite) | ${CLIENTS} | ${one.samples} | ${ms(one.p50)} | ${ms(one.p99)} | ${ms(one.max)} |
 | two servers, PostgreSQL LISTEN/NOTIFY (PATCH on A, clients on B) | ${CLIENTS} | ${two.samples} | ${ms(two.p50)} | ${ms(two.p99)} | ${ms(two.max)} |
 
-## OFREP evaluation throughput
+${ofrep}## Local evaluation in the ripcord/flags client
 
-\`POST /ofrep/v1/evaluate/flags/feature01\` (a targeting rule), 50-flag definition set, ${process.env.BENCH_SECONDS ?? 10} s per load generator against \`ripcord serve\` in its own process; the load generator shares the 2 cores. Target: ≥ 10,000 evaluations/s.
-
-| load generator | requests/s | P99 latency | errors | non-2xx |
-| --- | --- | --- | --- | --- |
-${rows}
-
-## Local evaluation in the ripcord/flags client
-
-\`getBoolean\` over the 50 flags with a context (flagd-core, in process): **${localNs.toFixed(0)} ns per call** (${Math.round(1e9 / localNs).toLocaleString('en-US')} evaluations/s on one core).
+\`getBoolean\` over the ${FLAG_COUNT} flags with a context (flagd-core, in process): **${localNs.toFixed(0)} ns per call** (${fmt(1e9 / localNs)} evaluations/s on one core).
 `;
-  writeFileSync('bench/results/flags.md', table);
+  writeFileSync(RESULTS, table);
   console.log(table);
 }
 
-await main();
+await (ONLY_OFREP ? onlyOfrep() : main());

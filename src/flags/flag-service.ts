@@ -16,18 +16,37 @@ export type FlagEvaluation =
   | { key: string; value?: unknown; variant?: string; reason: string; metadata?: Record<string, unknown> }
   | { key: string; errorCode: 'FLAG_NOT_FOUND' | 'PARSE_ERROR' | 'TARGETING_KEY_MISSING' | 'INVALID_CONTEXT' | 'GENERAL'; errorDetails: string };
 
-interface EvaluatorEntry {
+/** What one environment's evaluations are served from: its records and a flagd-core loaded with them. */
+interface Snapshot {
   fingerprint: string;
   core: FlagdCore;
   records: Map<string, FlagRecord>;
+  /** Keys in bulk-answer order, sorted once per snapshot instead of per request. */
+  keys: string[];
 }
 
+/**
+ * One environment's place in the cache. `snapshot` is what evaluations read; `records` alone (no
+ * snapshot yet) means changes were applied in memory and flagd-core is rebuilt on the next evaluation.
+ * `generation` moves on every change, so a store read that started before a change cannot install
+ * what it read after it.
+ */
+interface Slot {
+  generation: number;
+  snapshot?: Snapshot | undefined;
+  records?: Map<string, FlagRecord> | undefined;
+  loading?: Promise<Snapshot> | undefined;
+}
 /**
  * Flags per service and environment: versioned definitions with their history, the seed 003 kill
  * switch, and evaluation by flagd-core (no evaluator of our own).
  */
 export class FlagService {
-  private readonly evaluators = new Map<string, EvaluatorEntry>();
+  /**
+   * Evaluation is served from memory: the store is read once per environment, then every change
+   * (made here, or received from another server) is applied to the records in memory.
+   */
+  private readonly slots = new Map<string, Slot>();
   /** Every committed change, for the SSE stream; fed by this server and by the others through `receive`. */
   readonly feed = new FlagChangeFeed();
   private notifier: FlagChangeNotifier | undefined;
@@ -43,11 +62,11 @@ export class FlagService {
     this.notifier = notifier;
   }
 
-  /** A change made by another server: drop the cached evaluator, pass it to this server's streams. */
+  /** A change made by another server: apply it to the snapshot, pass it to this server's streams. */
   async receive(changeId: string): Promise<void> {
     const change = await this.repository.change(changeId);
     if (!change) return;
-    this.evaluators.delete(`${change.service}/${change.environment}`);
+    this.applyToSnapshot(change);
     this.feed.publish(change);
   }
 
@@ -93,15 +112,15 @@ export class FlagService {
 
   /** Evaluate one flag for a context, as OFREP answers it. */
   async evaluate(service: string, environment: string, key: string, context: EvaluationContext = {}): Promise<FlagEvaluation> {
-    const evaluator = await this.evaluator(service, environment);
-    return evaluateIn(evaluator, key, context);
+    const snapshot = this.ready(service, environment) ?? (await this.load(service, environment));
+    return evaluateIn(snapshot, key, context);
   }
 
   /** Every flag of the environment, and a fingerprint of the definitions for ETags. */
   async evaluateAll(service: string, environment: string, context: EvaluationContext = {}): Promise<{ flags: FlagEvaluation[]; fingerprint: string }> {
-    const evaluator = await this.evaluator(service, environment);
-    const flags = [...evaluator.records.keys()].sort().map((key) => evaluateIn(evaluator, key, context));
-    return { flags, fingerprint: evaluator.fingerprint };
+    const snapshot = this.ready(service, environment) ?? (await this.load(service, environment));
+    const flags = snapshot.keys.map((key) => evaluateIn(snapshot, key, context));
+    return { flags, fingerprint: snapshot.fingerprint };
   }
 
   private async apply(
@@ -133,8 +152,8 @@ export class FlagService {
       }
       return out;
     });
-    this.evaluators.delete(`${service}/${environment}`);
     for (const change of changed) {
+      this.applyToSnapshot(change);
       this.feed.publish(change);
       await this.notifier?.notify(change);
       await this.events?.publish({ type: 'flag.changed', at, service, environment, key: change.key, enabled: change.definition.state === 'ENABLED', version: change.version, actor, reason });
@@ -142,24 +161,109 @@ export class FlagService {
     return results;
   }
 
-  private async evaluator(service: string, environment: string): Promise<EvaluatorEntry> {
+  /** The snapshot to evaluate with, without touching the store; undefined until it was read once. */
+  private ready(service: string, environment: string): Snapshot | undefined {
+    const slot = this.slots.get(`${service}/${environment}`);
+    if (!slot) return undefined;
+    if (slot.snapshot) return slot.snapshot;
+    if (!slot.records) return undefined;
+    slot.snapshot = buildSnapshot(slot.records);
+    slot.records = undefined;
+    return slot.snapshot;
+  }
+
+  /** First evaluation in an environment: one store read, shared by every request that waits for it. */
+  private load(service: string, environment: string): Promise<Snapshot> {
     const cacheKey = `${service}/${environment}`;
-    const cached = this.evaluators.get(cacheKey);
-    if (cached) return cached;
-    const records = await this.repository.list(service, environment);
-    const core = new FlagdCore();
-    core.setConfigurations(JSON.stringify({ flags: Object.fromEntries(records.map((r) => [r.key, r.definition])) }));
-    const fingerprint = createHash('sha256')
-      .update(records.map((r) => `${r.key}@${r.version}`).join(','))
-      .digest('base64url')
-      .slice(0, 22);
-    const entry = { fingerprint, core, records: new Map(records.map((r) => [r.key, r])) };
-    this.evaluators.set(cacheKey, entry);
-    return entry;
+    let slot = this.slots.get(cacheKey);
+    if (!slot) {
+      slot = { generation: 0 };
+      this.slots.set(cacheKey, slot);
+    }
+    if (slot.loading) return slot.loading;
+    const current = slot;
+    const generation = current.generation;
+    const loading = this.repository.list(service, environment).then(
+      (records) => {
+        const snapshot = buildSnapshot(new Map(records.map((r) => [r.key, r])));
+        if (current.loading === loading) current.loading = undefined;
+        // A change committed while the store was read may be missing from `records`: keep this
+        // answer for the requests already waiting, but let the next evaluation read again.
+        if (current.generation === generation && !current.snapshot && !current.records) current.snapshot = snapshot;
+        return snapshot;
+      },
+      (error: unknown) => {
+        if (current.loading === loading) current.loading = undefined;
+        throw error;
+      },
+    );
+    current.loading = loading;
+    return loading;
+  }
+
+  /**
+   * A committed change, applied to the records in memory at once (the next evaluation sees it without
+   * a store read); flagd-core is rebuilt on that evaluation.
+   */
+  private applyToSnapshot(change: FlagChange): void {
+    const slot = this.slots.get(`${change.service}/${change.environment}`);
+    if (!slot) return;
+    slot.generation += 1;
+    const records = slot.records ?? slot.snapshot?.records;
+    if (!records) {
+      // Still being read from the store: that read may predate the change, so the next one starts afresh.
+      slot.loading = undefined;
+      return;
+    }
+    const current = records.get(change.key);
+    // Notifications from other servers may arrive out of order; a version never goes back.
+    if (!current || current.version < change.version) {
+      const next = new Map(records);
+      next.set(change.key, { service: change.service, environment: change.environment, key: change.key, definition: change.definition, version: change.version, updatedAt: change.at, updatedBy: change.actor });
+      slot.records = next;
+      slot.snapshot = undefined;
+    }
+    this.refresh(change.service, change.environment, slot);
+  }
+
+  /**
+   * After a change, read the environment once more in the background: it also catches what was written
+   * to the store without passing through a server (the CLI on the local store), as the per-change
+   * reload did before evaluations were served from memory. A later change makes this read moot.
+   */
+  private refresh(service: string, environment: string, slot: Slot): void {
+    const generation = slot.generation;
+    this.repository.list(service, environment).then(
+      (records) => {
+        const known = slot.records ?? slot.snapshot?.records;
+        if (slot.generation !== generation || !known) return;
+        if (versionsOf(records.values()) === versionsOf(known.values())) return;
+        slot.records = new Map(records.map((r) => [r.key, r]));
+        slot.snapshot = undefined;
+      },
+      // Evaluations keep the in-memory records; the next change reads again.
+      () => undefined,
+    );
   }
 }
 
-function evaluateIn(evaluator: EvaluatorEntry, key: string, context: EvaluationContext): FlagEvaluation {
+/** `key@version` of every flag in key order: equal strings, equal definitions. */
+function versionsOf(records: Iterable<FlagRecord>): string {
+  return [...records]
+    .map((r) => `${r.key}@${r.version}`)
+    .sort()
+    .join(',');
+}
+
+function buildSnapshot(records: Map<string, FlagRecord>): Snapshot {
+  const keys = [...records.keys()].sort();
+  const core = new FlagdCore();
+  core.setConfigurations(JSON.stringify({ flags: Object.fromEntries(keys.map((key) => [key, (records.get(key) as FlagRecord).definition])) }));
+  const fingerprint = createHash('sha256').update(versionsOf(records.values())).digest('base64url').slice(0, 22);
+  return { fingerprint, core, records, keys };
+}
+
+function evaluateIn(evaluator: Snapshot, key: string, context: EvaluationContext): FlagEvaluation {
   const record = evaluator.records.get(key);
   if (!record) return { key, errorCode: 'FLAG_NOT_FOUND', errorDetails: `flag ${key} was not found` };
   if (record.definition.state === 'DISABLED') return { key, reason: 'DISABLED', metadata: { version: record.version } };

@@ -105,6 +105,11 @@ describe('flag change stream across two servers sharing PostgreSQL', () => {
     expect(body.eventStreams[0]?.type).toBe('sse');
     const url = body.eventStreams[0]?.url as string;
     expect(url).toMatch(/[?&]access=tok_\w+\.\d+\.[0-9a-f]{64}/);
+    // The signed URL is reused for a minute (no HMAC per poll), so its access always has 59–60 minutes left.
+    const expires = Number(/access=tok_\w+\.(\d+)\./.exec(url)?.[1]);
+    expect(expires - Date.now()).toBeGreaterThan(59 * 60_000);
+    const again = (await (await fetch(`${urlB}/ofrep/v1/evaluate/flags`, { method: 'POST', headers: { authorization: `Bearer ${appToken}`, 'content-type': 'application/json' }, body: '{}' })).json()) as typeof body;
+    expect(again.eventStreams[0]?.url).toBe(url);
     // Like a browser's EventSource: no Authorization header, the URL's signed access is the credential.
     const stream = await openStream(url, '');
     expect(stream.status).toBe(200);

@@ -76,6 +76,13 @@ describe.each(DIALECTS)('flags on %s', (dialect) => {
     const long = (plan: string) => ({ context: { targetingKey: 'user-with-a-rather-long-identifier-0001', plan } });
     const first = await call('POST', '/ofrep/v1/evaluate/flags', appToken, long('free'));
     expect((await call('POST', '/ofrep/v1/evaluate/flags', appToken, long('pro!'), { 'if-none-match': first.headers.get('etag') as string })).status).toBe(200);
+    // One context, whatever order the SDK wrote its attributes in: the same ETag, so a 304.
+    const ordered = await call('POST', '/ofrep/v1/evaluate/flags', appToken, { context: { targetingKey: 'u1', plan: 'pro', tier: { a: 1, b: [1, 2] } } });
+    const reordered = { context: { tier: { b: [1, 2], a: 1 }, plan: 'pro', targetingKey: 'u1' } };
+    expect((await call('POST', '/ofrep/v1/evaluate/flags', appToken, reordered, { 'if-none-match': ordered.headers.get('etag') as string })).status).toBe(304);
+    // …and a nested difference is a different answer.
+    const nested = { context: { targetingKey: 'u1', plan: 'pro', tier: { a: 1, b: [2, 1] } } };
+    expect((await call('POST', '/ofrep/v1/evaluate/flags', appToken, nested, { 'if-none-match': ordered.headers.get('etag') as string })).status).toBe(200);
   });
 
   it("keeps an app's token to its own environment", async () => {
