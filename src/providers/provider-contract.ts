@@ -28,6 +28,11 @@ export interface ProviderFixture {
    */
   observe?(): Promise<unknown>;
   /**
+   * What `observe()` must show once `request` is done (the router: only the version it sent traffic
+   * to answers). Optional: when given, every perform of the suite is checked against the platform.
+   */
+  observedAfter?(request: BaseRequest): unknown;
+  /**
    * Close the provider and build a new one over the same state directory, as a restarted ripcord
    * would; the suite then uses the returned provider. Optional: for providers that keep state on disk.
    */
@@ -74,6 +79,11 @@ export function runProviderContract(name: string, makeFixture: () => Promise<Pro
       fixture = await makeFixture();
     });
 
+    /** The request performed last shows on the platform (when the fixture says what it must show). */
+    async function expectObserved(request: BaseRequest): Promise<void> {
+      if (fixture.observe && fixture.observedAfter) expect(await fixture.observe(), `after ${request.action}`).toEqual(fixture.observedAfter(request));
+    }
+
     afterAll(async () => {
       await fixture?.cleanup?.();
       await fixture?.provider.close?.();
@@ -108,15 +118,20 @@ export function runProviderContract(name: string, makeFixture: () => Promise<Pro
       const first = await fixture.provider.perform(full(request, key));
       expect(first.summary.trim().length).toBeGreaterThan(0);
       expect(await fixture.effects()).toBe(before + 1);
+      await expectObserved(request);
       const second = await fixture.provider.perform(full(request, key));
       expect(await fixture.effects()).toBe(before + 1);
+      await expectObserved(request);
       expect(withoutTimings(second)).toEqual(withoutTimings(first));
     });
 
     it('a different idempotency key acts again', async () => {
       const before = await fixture.effects();
-      await fixture.provider.perform(full(await fixture.request(), freshKey()));
-      await fixture.provider.perform(full(await fixture.request(), freshKey()));
+      for (let i = 0; i < 2; i++) {
+        const request = await fixture.request();
+        await fixture.provider.perform(full(request, freshKey()));
+        await expectObserved(request);
+      }
       expect(await fixture.effects()).toBe(before + 2);
     });
 
@@ -139,7 +154,9 @@ export function runProviderContract(name: string, makeFixture: () => Promise<Pro
       if (!fixture.observe) return context.skip();
       const key = freshKey();
       const before = await fixture.effects();
-      const first = await fixture.provider.perform(full(await fixture.request(), key));
+      const request = await fixture.request();
+      const first = await fixture.provider.perform(full(request, key));
+      await expectObserved(request);
       const seen = await fixture.observe();
       // The fixture's next request differs (the router's points traffic the other way): acting on it would show.
       const again = await fixture.provider.perform(full(await fixture.request(), key));
@@ -152,16 +169,20 @@ export function runProviderContract(name: string, makeFixture: () => Promise<Pro
       if (!fixture.restart) return context.skip();
       const key = freshKey();
       const before = await fixture.effects();
-      const first = await fixture.provider.perform(full(await fixture.request(), key));
+      const request = await fixture.request();
+      const first = await fixture.provider.perform(full(request, key));
       const seen = await fixture.observe?.();
       fixture.provider = await fixture.restart();
+      await expectObserved(request);
       expect(await fixture.effects(), 'a restart alone must not act or forget what was done').toBe(before + 1);
       if (fixture.observe) expect(await fixture.observe()).toEqual(seen);
       const resumed = await fixture.provider.perform(full(await fixture.request(), key));
       expect(await fixture.effects()).toBe(before + 1);
       if (fixture.observe) expect(await fixture.observe()).toEqual(seen);
       expect(withoutTimings(resumed)).toEqual(withoutTimings(first));
-      await fixture.provider.perform(full(await fixture.request(), freshKey()));
+      const after = await fixture.request();
+      await fixture.provider.perform(full(after, freshKey()));
+      await expectObserved(after);
       expect(await fixture.effects()).toBe(before + 2);
     });
 

@@ -15,7 +15,8 @@ import type { RouterConfig } from './router-config.js';
  * switch moves real traffic.
  *
  * - `observe()` is what proves a rollback: which version's app answers requests sent through the
- *   router, read from the apps' own bodies (not from the router's headers).
+ *   router, read from the apps' own bodies (not from the router's headers); `observedAfter()` says
+ *   which it must be after each step, so a switch that only moved a counter fails.
  * - `effects()` counts switches: a switch to the side already live changes no answer, so the count
  *   is `x-ripcord-route-generation` on a proxied answer, read over HTTP. It is checked against the
  *   traffic: the answering app must be the one the router says served it.
@@ -66,6 +67,8 @@ describe('router provider and the shared contract', () => {
       effects: async () => (await probe()).generation,
       // Ten answers, so a split (not a full switch) would show as two versions.
       observe: async () => [...new Set(await Promise.all(Array.from({ length: 10 }, async () => (await probe()).version)))].sort(),
+      // A switch or a rollback sends all traffic to one version: only its app answers.
+      observedAfter: (request) => [request.action === 'rollback_to' ? (request.target?.version ?? '') : String(request.params.to)],
       restart: async () => {
         await router.close();
         router = new RouterProvider(config, { stateDir });
