@@ -8,7 +8,8 @@ export type BaseRequest = Omit<StepRequest, 'signal' | 'log' | 'idempotencyKey'>
 /**
  * What a provider's test gives the shared contract suite. The suite only sees the provider through
  * its contract plus `effects()`, a count of real side effects read from the platform itself
- * (commits on the remote, lines a command appended, backup files), never from the provider.
+ * (commits on the remote, lines a command appended, backup files), never from the provider, and
+ * optionally `observe()`, the platform's state read the same way (which version answers).
  */
 export interface ProviderFixture {
   provider: Provider;
