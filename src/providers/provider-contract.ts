@@ -8,7 +8,8 @@ export type BaseRequest = Omit<StepRequest, 'signal' | 'log' | 'idempotencyKey'>
 /**
  * What a provider's test gives the shared contract suite. The suite only sees the provider through
  * its contract plus `effects()`, a count of real side effects read from the platform itself
- * (commits on the remote, lines a command appended, backup files), never from the provider.
+ * (commits on the remote, lines a command appended, backup files), never from the provider, and
+ * optionally `observe()`, the platform's state read the same way (which version answers).
  */
 export interface ProviderFixture {
   provider: Provider;
@@ -20,6 +21,23 @@ export interface ProviderFixture {
   describeRequests?(): Promise<BaseRequest[]> | BaseRequest[];
   /** A request that fails, and a secret that its failure must not reveal. */
   failure?(): Promise<{ request: BaseRequest; secret: string }> | { request: BaseRequest; secret: string };
+  /**
+   * What the platform shows now, read from outside (the router: which version answers real traffic).
+   * A count cannot tell "switched to blue once" from "switched to blue twice"; a state can tell a step
+   * replayed with a changed request from one that was skipped. Optional: when given, the suite checks
+   * that describe, an aborted step and a replayed key leave it as it was, and that a restart keeps it.
+   */
+  observe?(): Promise<unknown>;
+  /**
+   * What `observe()` must show once `request` is done (the router: only the version it sent traffic
+   * to answers). Optional: when given, every perform of the suite is checked against the platform.
+   */
+  observedAfter?(request: BaseRequest): unknown;
+  /**
+   * Close the provider and build a new one over the same state directory, as a restarted ripcord
+   * would; the suite then uses the returned provider. Optional: for providers that keep state on disk.
+   */
+  restart?(): Promise<Provider>;
   cleanup?(): Promise<void>;
 }
 
@@ -62,6 +80,11 @@ export function runProviderContract(name: string, makeFixture: () => Promise<Pro
       fixture = await makeFixture();
     });
 
+    /** The request performed last shows on the platform (when the fixture says what it must show). */
+    async function expectObserved(request: BaseRequest): Promise<void> {
+      if (fixture.observe && fixture.observedAfter) expect(await fixture.observe(), `after ${request.action}`).toEqual(fixture.observedAfter(request));
+    }
+
     afterAll(async () => {
       await fixture?.cleanup?.();
       await fixture?.provider.close?.();
@@ -78,6 +101,7 @@ export function runProviderContract(name: string, makeFixture: () => Promise<Pro
 
     it('describe says what it would do, in words, and does nothing observable', async () => {
       const before = await fixture.effects();
+      const seen = await fixture.observe?.();
       const requests = [await fixture.request(), ...((await fixture.describeRequests?.()) ?? [])];
       for (const request of requests) {
         const text = fixture.provider.describe({ ...request, idempotencyKey: freshKey() });
@@ -85,6 +109,7 @@ export function runProviderContract(name: string, makeFixture: () => Promise<Pro
         expect(text.trim().length).toBeGreaterThan(10);
       }
       expect(await fixture.effects()).toBe(before);
+      if (fixture.observe) expect(await fixture.observe()).toEqual(seen);
     });
 
     it('performs once per idempotency key: the same key twice acts once and returns the same result', async () => {
@@ -94,20 +119,26 @@ export function runProviderContract(name: string, makeFixture: () => Promise<Pro
       const first = await fixture.provider.perform(full(request, key));
       expect(first.summary.trim().length).toBeGreaterThan(0);
       expect(await fixture.effects()).toBe(before + 1);
+      await expectObserved(request);
       const second = await fixture.provider.perform(full(request, key));
       expect(await fixture.effects()).toBe(before + 1);
+      await expectObserved(request);
       expect(withoutTimings(second)).toEqual(withoutTimings(first));
     });
 
     it('a different idempotency key acts again', async () => {
       const before = await fixture.effects();
-      await fixture.provider.perform(full(await fixture.request(), freshKey()));
-      await fixture.provider.perform(full(await fixture.request(), freshKey()));
+      for (let i = 0; i < 2; i++) {
+        const request = await fixture.request();
+        await fixture.provider.perform(full(request, freshKey()));
+        await expectObserved(request);
+      }
       expect(await fixture.effects()).toBe(before + 2);
     });
 
     it('an aborted signal stops the action with a clear error and acts not at all', async () => {
       const before = await fixture.effects();
+      const seen = await fixture.observe?.();
       const controller = new AbortController();
       controller.abort(new Error('operator cancelled the plan'));
       const error = await fixture.provider.perform(full(await fixture.request(), freshKey(), controller.signal)).then(
@@ -117,6 +148,43 @@ export function runProviderContract(name: string, makeFixture: () => Promise<Pro
       expect(error, 'perform must reject when its signal is already aborted').toBeInstanceOf(Error);
       expect((error as Error).message).toMatch(/abort|cancel/i);
       expect(await fixture.effects()).toBe(before);
+      if (fixture.observe) expect(await fixture.observe()).toEqual(seen);
+    });
+
+    it('a key replayed with a changed request (a resumed plan re-reading the ledger) still acts once', async (context) => {
+      if (!fixture.observe) return context.skip();
+      const key = freshKey();
+      const before = await fixture.effects();
+      const request = await fixture.request();
+      const first = await fixture.provider.perform(full(request, key));
+      await expectObserved(request);
+      const seen = await fixture.observe();
+      // The fixture's next request differs (the router's points traffic the other way): acting on it would show.
+      const again = await fixture.provider.perform(full(await fixture.request(), key));
+      expect(await fixture.effects()).toBe(before + 1);
+      expect(await fixture.observe()).toEqual(seen);
+      expect(withoutTimings(again)).toEqual(withoutTimings(first));
+    });
+
+    it('after a restart the effect is still there and a step resumed under its key acts not again', async (context) => {
+      if (!fixture.restart) return context.skip();
+      const key = freshKey();
+      const before = await fixture.effects();
+      const request = await fixture.request();
+      const first = await fixture.provider.perform(full(request, key));
+      const seen = await fixture.observe?.();
+      fixture.provider = await fixture.restart();
+      await expectObserved(request);
+      expect(await fixture.effects(), 'a restart alone must not act or forget what was done').toBe(before + 1);
+      if (fixture.observe) expect(await fixture.observe()).toEqual(seen);
+      const resumed = await fixture.provider.perform(full(await fixture.request(), key));
+      expect(await fixture.effects()).toBe(before + 1);
+      if (fixture.observe) expect(await fixture.observe()).toEqual(seen);
+      expect(withoutTimings(resumed)).toEqual(withoutTimings(first));
+      const after = await fixture.request();
+      await fixture.provider.perform(full(after, freshKey()));
+      await expectObserved(after);
+      expect(await fixture.effects()).toBe(before + 2);
     });
 
     it('an unknown action is refused with a RipcordError naming the allowed actions', async () => {

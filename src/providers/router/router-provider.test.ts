@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseRef } from '../provider.js';
 import type { RequestOutcome } from '../../signals/request-outcome.js';
+import { instanceStateDir } from '../state-file.js';
 import { RouterProvider } from './router-provider.js';
 
 const servers: Server[] = [];
@@ -137,6 +138,24 @@ describe('router provider across a ripcord restart', () => {
       expect(await serving(after)).toBe('2.0.0');
     } finally {
       await after.close();
+    }
+  });
+
+  it('reads a route saved before the generation was kept, and keeps the generation from then on', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'ripcord-router-state-'));
+    const config = { kind: 'router' as const, listen: '127.0.0.1:0', upstreams: { '1.0.0': await upstream('1.0.0'), '2.0.0': await upstream('2.0.0') }, drain: 1000 };
+    const routeFile = join(instanceStateDir(stateDir, 'router', config.listen), 'route.json');
+    writeFileSync(routeFile, JSON.stringify({ '2.0.0': 1 }));
+    const old = new RouterProvider(config, { stateDir });
+    await old.listen();
+    try {
+      const answer = await fetch(`${old.url()}/`);
+      expect((await answer.text()).split(' ')[0]).toBe('2.0.0');
+      expect(answer.headers.get('x-ripcord-route-generation')).toBe('0');
+      await old.perform({ ...step('rollback_to', {}, '2.0.0', '1.0.0'), idempotencyKey: 'plan_10:0' });
+      expect(JSON.parse(readFileSync(routeFile, 'utf8'))).toEqual({ weights: { '1.0.0': 1 }, generation: 1 });
+    } finally {
+      await old.close();
     }
   });
 });

@@ -28,6 +28,12 @@ export interface RouterDeps {
   stateDir?: string | undefined;
 }
 
+/** `route.json` in the router's state folder. */
+interface SavedRoute {
+  weights: Record<string, number>;
+  generation: number;
+}
+
 interface Upstream {
   name: string;
   url: URL;
@@ -53,8 +59,9 @@ export class RouterProvider implements Provider {
   private server: Server | undefined;
   private counter = 0;
   /**
-   * How many times the route changed since the router started, sent with every proxied answer as
-   * `x-ripcord-route-generation`: which routing served a request, and a count of switches anyone can read.
+   * How many times the route changed, sent with every proxied answer as `x-ripcord-route-generation`:
+   * which routing served a request, and a count of switches anyone can read. Kept with the route, so
+   * with a state directory it counts across restarts (without one, since the router started).
    */
   private generation = 0;
 
@@ -76,16 +83,19 @@ export class RouterProvider implements Provider {
     this.once = new OncePerKey(journal);
   }
 
-  /** The route of the last run, if every upstream it names is still configured. */
+  /** The route of the last run, if every upstream it names is still configured, and its generation. */
   private restoreRoute(): void {
-    const saved = this.routeFile ? readJsonFile<Record<string, number>>(this.routeFile) : undefined;
+    const saved = this.routeFile ? readJsonFile<SavedRoute | Record<string, number>>(this.routeFile) : undefined;
     if (!saved) return;
-    const names = Object.keys(saved);
-    if (names.length > 0 && names.every((name) => this.upstreams.has(name))) this.weights = new Map(Object.entries(saved));
+    // Files written before the generation was kept hold the bare weights.
+    const route: SavedRoute = typeof saved.weights === 'object' ? (saved as SavedRoute) : { weights: saved as Record<string, number>, generation: 0 };
+    const names = Object.keys(route.weights);
+    if (names.length > 0 && names.every((name) => this.upstreams.has(name))) this.weights = new Map(Object.entries(route.weights));
+    this.generation = Number.isSafeInteger(route.generation) ? route.generation : 0;
   }
 
   private saveRoute(): void {
-    if (this.routeFile) writeJsonAtomically(this.routeFile, this.split());
+    if (this.routeFile) writeJsonAtomically(this.routeFile, { weights: this.split(), generation: this.generation } satisfies SavedRoute);
   }
 
   addUpstream(name: string, url: string): void {
