@@ -72,7 +72,12 @@ const withoutTimings = (result: StepResult): unknown => JSON.parse(JSON.stringif
  * The shared provider contract: every provider's test file calls this once. It registers vitest
  * tests, so it must be called at the top level of a test file (or inside a `describe`).
  */
-export function runProviderContract(name: string, makeFixture: () => Promise<ProviderFixture> | ProviderFixture): void {
+export function runProviderContract(
+  name: string,
+  makeFixture: () => Promise<ProviderFixture> | ProviderFixture,
+  /** Which optional checks this provider's fixture supports: declared here, so no test is registered only to be skipped. */
+  hooks: { observe?: boolean; restart?: boolean } = {},
+): void {
   describe(`provider contract: ${name}`, () => {
     let fixture: ProviderFixture;
 
@@ -151,8 +156,8 @@ export function runProviderContract(name: string, makeFixture: () => Promise<Pro
       if (fixture.observe) expect(await fixture.observe()).toEqual(seen);
     });
 
-    it('a key replayed with a changed request (a resumed plan re-reading the ledger) still acts once', async (context) => {
-      if (!fixture.observe) return context.skip();
+    (hooks.observe ? it : () => undefined)('a key replayed with a changed request (a resumed plan re-reading the ledger) still acts once', async () => {
+      if (!fixture.observe) throw new Error(`${name}: the fixture declares observe but gives no observe()`);
       const key = freshKey();
       const before = await fixture.effects();
       const request = await fixture.request();
@@ -166,8 +171,8 @@ export function runProviderContract(name: string, makeFixture: () => Promise<Pro
       expect(withoutTimings(again)).toEqual(withoutTimings(first));
     });
 
-    it('after a restart the effect is still there and a step resumed under its key acts not again', async (context) => {
-      if (!fixture.restart) return context.skip();
+    (hooks.restart ? it : () => undefined)('after a restart the effect is still there and a step resumed under its key acts not again', async () => {
+      if (!fixture.restart) throw new Error(`${name}: the fixture declares restart but gives no restart()`);
       const key = freshKey();
       const before = await fixture.effects();
       const request = await fixture.request();

@@ -76,5 +76,5 @@ describe('router provider and the shared contract', () => {
         return router;
       },
     };
-  });
+  }, { observe: true, restart: true });
 });
