@@ -329,7 +329,7 @@ const cell = (r: Row) => `${r.rate} req/s, ${pct(r.share)} share, ${pct(r.base)}
 out(`- Cells whose SPRT limit is itself longer than the ${formatDuration(HORIZON * 1000)} horizon, or close to it, cannot be detected in it by anyone: ${rows.filter((r) => r.sprt > HORIZON * 0.9).length} of ${rows.length}.`);
 if (rows.length > 0) {
   out(`- Median TTD ≤ 2× the SPRT limit (max(SPRT, 1 s)) in every cell where the judge detects: ${detected.length - missed.length} of ${detected.length} such cells (worst ratio ${Math.max(...detected.map(ratio)).toFixed(2)}); ${undetected.length} of ${rows.length} cells are not detected within ${formatDuration(HORIZON * 1000)}${undetected.length > 0 ? `, all with an SPRT limit of ${fmt(Math.min(...undetected.map((r) => r.sprt)))} or more` : ''}.`);
-  for (const r of missed) out(`  - over 2×: ${cell(r)}: judge ${fmt(judgeMedian(r))} vs SPRT limit ${fmt(r.sprt)} (${ratio(r).toFixed(2)}×); the simulated SPRT with 1-second looks needs ${fmt(r.oracle)} there.`);
+  for (const r of missed) out(`  - over 2×: ${cell(r)}: judge ${fmt(judgeMedian(r))} vs SPRT limit ${r.sprt.toFixed(2)} s (${ratio(r).toFixed(2)}×); the simulated SPRT with 1-second looks needs ${fmt(r.oracle)} there.`);
   const vsSim = detected.filter((r) => r.oracle !== undefined && (judgeMedian(r) as number) <= 2 * r.oracle);
   out(`- For context, median TTD ≤ 2× the simulated SPRT's median: ${vsSim.length} of ${detected.length} cells.`);
 }
