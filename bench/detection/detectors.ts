@@ -142,3 +142,30 @@ export class SequentialJudge implements Detector {
     return this.test.rejected;
   }
 }
+
+/**
+ * The benchmark's yardstick, simulated: a one-sided SPRT that knows the true rate ratio and when the
+ * regression starts, looking at every step like the others. Its median shows what the 1-second looks and
+ * the overshoot alone cost, next to Wald's continuous-time limit.
+ */
+export class OracleSprt implements Detector {
+  readonly name = 'SPRT (knows ρ and onset)';
+  private llr = 0;
+  private readonly logRho: number;
+  private readonly threshold: number;
+  constructor(
+    private readonly rho: number,
+    private readonly onset: number,
+    alpha: number,
+  ) {
+    this.logRho = Math.log(rho);
+    this.threshold = Math.log(1 / alpha);
+  }
+  step(s: Step): boolean {
+    if (s.t < this.onset || s.canaryN <= 0 || s.baseN <= 0) return false;
+    const share = s.canaryN / (s.canaryN + s.baseN);
+    const norm = Math.log1p(share * (this.rho - 1));
+    this.llr += s.canaryBad * (this.logRho - norm) - s.baseBad * norm;
+    return this.llr >= this.threshold;
+  }
+}

@@ -42,6 +42,39 @@ describe('SequentialCountTest', () => {
     expect(test.state().canary).toEqual({ total: 60, bad: 3 });
   });
 
+  it('reproduces the closed-form one-sided Beta-binomial Bayes factor (Lindon & Malek 2022, Dirichlet(1,1) prior) on a fine grid', () => {
+    // Lindon & Malek's Bayes factor for counts x under a Dirichlet(a) prior against fixed cell
+    // probabilities p0 is B(a + x)/B(a) / Π p0_i^x_i. Two cells (canary, baseline), p0 = (s, 1 − s),
+    // a = (1, 1), restricted to "canary worse" (θ > s, uniform density 1/(1 − s)):
+    //   BF+ = ∫_s^1 θ^c (1 − θ)^b dθ / ((1 − s) s^c (1 − s)^b) = B(c+1, b+1) (1 − I_s(c+1, b+1)) / ((1 − s) s^c (1 − s)^b).
+    // By hand for c = 7, b = 3, s = ½: B(8,4) = 7!3!/11! = 1/1320, I_½(8,4) = P(Bin(11,½) ≥ 8) = 232/2048,
+    // so BF+ = (1/1320)(227/256)·2·2^10 = 227/165 (the two-sided value is 2^10/1320 = 128/165).
+    // With ρ_i at the midpoints of K equal slices of θ ∈ (s, 1) and equal weights, the judge's mixture is
+    // the midpoint rule for that integral, so it must agree to about 1/K².
+    const closedForm = (c: number, b: number, s: number) => {
+      const fact = (n: number): number => (n <= 1 ? 1 : n * fact(n - 1));
+      const n = c + b + 1;
+      let tail = 0; // I_s(c+1, b+1) = P(Bin(c+b+1, s) ≥ c+1) for integer arguments
+      for (let j = c + 1; j <= n; j++) tail += (fact(n) / (fact(j) * fact(n - j))) * s ** j * (1 - s) ** (n - j);
+      return ((fact(c) * fact(b)) / fact(n)) * (1 - tail) / ((1 - s) * s ** c * (1 - s) ** b);
+    };
+    const midpointGrid = (s: number, k: number) =>
+      Array.from({ length: k }, (_, i) => {
+        const theta = s + ((1 - s) * (i + 0.5)) / k;
+        return (theta * (1 - s)) / (s * (1 - theta)); // θ(ρ) = ρs/(ρs + 1 − s) inverted
+      });
+    expect(closedForm(7, 3, 0.5)).toBeCloseTo(227 / 165, 12);
+    const half = new SequentialCountTest(0.001, midpointGrid(0.5, 4000));
+    half.update({ total: 100, bad: 7 }, { total: 100, bad: 3 });
+    expect(half.state().bayesFactor).toBeCloseTo(227 / 165, 6);
+    // An uneven split, over two buckets with the same share: s = ¼, 3 canary vs 5 baseline → 25/42.
+    expect(closedForm(3, 5, 0.25)).toBeCloseTo(25 / 42, 12);
+    const quarter = new SequentialCountTest(0.001, midpointGrid(0.25, 4000));
+    quarter.update({ total: 10, bad: 2 }, { total: 30, bad: 1 });
+    quarter.update({ total: 20, bad: 1 }, { total: 60, bad: 4 });
+    expect(quarter.state().bayesFactor).toBeCloseTo(25 / 42, 6);
+  });
+
   it('rejects a total outage of a 5% canary within a handful of errors', () => {
     const test = new SequentialCountTest(0.001);
     let seconds = 0;
