@@ -65,6 +65,11 @@ function triggerLines(incident: Incident): string[] {
   return incident.timeline.filter((t) => t.kind === 'trigger' || t.kind === 'decision' || t.kind === 'first_bad').map((t) => `- ${t.text}`);
 }
 
+/** Both seeds' templates end alike: the action items tracked on the incident, then lessons for people to write. */
+function closingSections(incident: Incident): string[] {
+  return ['## Action Items', '', ...actionLines(incident), '', '## Lessons Learned', '', TO_BE_WRITTEN, ''];
+}
+
 /** Seed 000's incident report, pre-filled from the record. */
 export function renderIncidentReport(incident: Incident): string {
   const m = incident.milestones;
@@ -99,14 +104,7 @@ export function renderIncidentReport(incident: Incident): string {
     '',
     ...timelineLines(incident),
     '',
-    '## Action Items',
-    '',
-    ...actionLines(incident),
-    '',
-    '## Lessons Learned',
-    '',
-    TO_BE_WRITTEN,
-    '',
+    ...closingSections(incident),
   ].join('\n');
 }
 
@@ -167,14 +165,7 @@ export function renderPostmortem(incident: Incident): string {
     '',
     TO_BE_WRITTEN,
     '',
-    '## Action Items',
-    '',
-    ...actionLines(incident),
-    '',
-    '## Lessons Learned',
-    '',
-    TO_BE_WRITTEN,
-    '',
+    ...closingSections(incident),
   ].join('\n');
 }
 
