@@ -13,6 +13,8 @@ export interface IncidentFilter {
   service?: string | undefined;
   environment?: string | undefined;
   openOnly?: boolean | undefined;
+  /** false: incidents without their timeline entries (for the once-a-second checks that never read them). */
+  timeline?: boolean | undefined;
 }
 
 /** Where incidents live. The domain sees only this; implementations are in-memory (tests) or in src/store. */
@@ -59,7 +61,7 @@ export class InMemoryIncidentRepository implements IncidentRepository {
     return [...this.items.values()]
       .filter((i) => matches(i, filter))
       .sort((a, b) => a.id.localeCompare(b.id))
-      .map((i) => structuredClone(i));
+      .map((i) => ({ ...structuredClone(i), ...(filter.timeline === false ? { timeline: [] } : {}) }));
   }
 
   async setTimer(incidentId: string, timer: EscalationTimer | undefined): Promise<void> {

@@ -44,6 +44,9 @@ describe.each(DIALECTS)('incident store on %s', (dialect) => {
       expect(again?.timeline.at(-1)).toMatchObject({ actor: 'alice', text: 'customers report checkout errors' });
       expect(await new KyselyIncidentRepository(reopened.db).list({ service: 'web', openOnly: true })).toHaveLength(1);
       expect(await new KyselyIncidentRepository(reopened.db).list({ service: 'api' })).toHaveLength(0);
+      const [rowsOnly] = await new KyselyIncidentRepository(reopened.db).list({ service: 'web', openOnly: true, timeline: false });
+      expect(rowsOnly?.timeline).toEqual([]);
+      expect(rowsOnly?.rollbacks).toEqual(again?.rollbacks);
     } finally {
       await reopened.close();
     }

@@ -82,7 +82,7 @@ export class KyselyIncidentRepository implements IncidentRepository {
     if (filter.environment) query = query.where('environment', '=', filter.environment);
     if (filter.openOnly) query = query.where('status', '!=', 'resolved');
     const rows = await query.execute();
-    const timelines = await this.timeline(rows.map((r) => r.id));
+    const timelines = filter.timeline === false ? new Map<string, TimelineEntry[]>() : await this.timeline(rows.map((r) => r.id));
     return rows.map((r) => toIncident(r, timelines.get(r.id) ?? []));
   }
 
