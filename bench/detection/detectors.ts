@@ -1,8 +1,10 @@
+import { PACED_EVERY_BAD } from '../../src/detection/canary-judge.js';
 import { SequentialCountTest } from '../../src/detection/sequential-count-test.js';
 
-/** One step of simulated traffic: requests and bad requests per arm. */
+/** One step of simulated traffic over [start, end) seconds: requests and bad requests per arm. */
 export interface Step {
-  t: number;
+  start: number;
+  end: number;
   canaryN: number;
   canaryBad: number;
   baseN: number;
@@ -28,7 +30,7 @@ export class SeedsRule implements Detector {
   step(s: Step): boolean {
     this.n += s.canaryN;
     this.bad += s.canaryBad;
-    if (s.t + 1 < this.minuteEnd) return false;
+    if (s.end < this.minuteEnd) return false;
     const rate = this.n > 0 ? this.bad / this.n : 0;
     this.streak = rate > 0.05 ? this.streak + 1 : 0;
     this.n = 0;
@@ -52,7 +54,7 @@ export class ArgoInterval implements Detector {
   step(s: Step): boolean {
     this.n += s.canaryN;
     this.bad += s.canaryBad;
-    if (s.t + 1 < this.minuteEnd) return false;
+    if (s.end < this.minuteEnd) return false;
     if (this.n > 0 && this.bad / this.n > 0.05) this.failures += 1;
     this.n = 0;
     this.bad = 0;
@@ -116,7 +118,7 @@ export class KayentaMannWhitney implements Detector {
     this.acc.cb += s.canaryBad;
     this.acc.bn += s.baseN;
     this.acc.bb += s.baseBad;
-    if (s.t + 1 >= this.pointEnd) {
+    if (s.end >= this.pointEnd) {
       if (this.acc.cn > 0) this.canary.push(this.acc.cb / this.acc.cn);
       if (this.acc.bn > 0) this.base.push(this.acc.bb / this.acc.bn);
       if (this.canary.length > 30) this.canary.shift();
@@ -124,7 +126,7 @@ export class KayentaMannWhitney implements Detector {
       this.acc = { cn: 0, cb: 0, bn: 0, bb: 0 };
       this.pointEnd += 10;
     }
-    if (s.t + 1 < this.minuteEnd) return false;
+    if (s.end < this.minuteEnd) return false;
     this.minuteEnd += 60;
     return mannWhitneyGreater(this.canary, this.base) < 1 - this.confidence;
   }
@@ -135,17 +137,18 @@ export class SequentialJudge implements Detector {
   readonly name = 'ripcord sequential judge';
   private readonly test: SequentialCountTest;
   constructor(alpha = 0.001) {
-    this.test = new SequentialCountTest(alpha, { startEvery: 60 });
+    // The server's schedule, in the benchmark's seconds: a start every minute and one every 50 bad requests.
+    this.test = new SequentialCountTest(alpha, { startEvery: 60, pacedEvery: PACED_EVERY_BAD });
   }
   step(s: Step): boolean {
-    this.test.update({ total: s.canaryN, bad: s.canaryBad }, { total: s.baseN, bad: s.baseBad }, s.t);
+    this.test.update({ total: s.canaryN, bad: s.canaryBad }, { total: s.baseN, bad: s.baseBad }, s.start);
     return this.test.rejected;
   }
 }
 
 /**
  * The benchmark's yardstick, simulated: a one-sided SPRT that knows the true rate ratio and when the
- * regression starts, looking at every step like the others. Its median shows what the 1-second looks and
+ * regression starts, looking at every step like the others. Its median shows what the looks' spacing and
  * the overshoot alone cost, next to Wald's continuous-time limit.
  */
 export class OracleSprt implements Detector {
@@ -162,7 +165,7 @@ export class OracleSprt implements Detector {
     this.threshold = Math.log(1 / alpha);
   }
   step(s: Step): boolean {
-    if (s.t < this.onset || s.canaryN <= 0 || s.baseN <= 0) return false;
+    if (s.start < this.onset || s.canaryN <= 0 || s.baseN <= 0) return false;
     const share = s.canaryN / (s.canaryN + s.baseN);
     const norm = Math.log1p(share * (this.rho - 1));
     this.llr += s.canaryBad * (this.logRho - norm) - s.baseBad * norm;

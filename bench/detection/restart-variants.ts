@@ -86,7 +86,7 @@ class VariantTest {
   }
 
   update(s: Step): void {
-    this.open(s.t);
+    this.open(s.start);
     if (s.canaryN <= 0 || s.baseN <= 0 || s.canaryBad + s.baseBad === 0) return;
     const share = s.canaryN / (s.canaryN + s.baseN);
     for (const start of this.starts)
@@ -138,7 +138,7 @@ const make = () => VARIANTS.map(([name, o]) => new Variant(name, o));
   const judge = new SequentialCountTest(0.001, { startEvery: 60 });
   const copy = new VariantTest(0.001, {});
   for (let t = 0; t < 900; t++) {
-    const step: Step = { t, canaryN: 10, canaryBad: random() < (t >= 600 ? 0.3 : 0.05) ? 1 : 0, baseN: 190, baseBad: random() < 0.8 ? 2 : 1 };
+    const step: Step = { start: t, end: t + 1, canaryN: 10, canaryBad: random() < (t >= 600 ? 0.3 : 0.05) ? 1 : 0, baseN: 190, baseBad: random() < 0.8 ? 2 : 1 };
     judge.update({ total: step.canaryN, bad: step.canaryBad }, { total: step.baseN, bad: step.baseBad }, t);
     copy.update(step);
     if (Math.abs(judge.logBayesFactor() - copy.logBf()) > 1e-9) throw new Error(`flat copy differs from the judge at t=${t}`);

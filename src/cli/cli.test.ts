@@ -66,6 +66,9 @@ describe('ripcord CLI', () => {
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain('(Did you mean deployments?)');
     expect((await ripcord(['deploy', 'record', '--help'], { cwd: dir })).stdout).toContain('Example:');
+    const interval = await ripcord(['serve', '--port', '0', '--data-dir', join(dir, 'never'), '--watch-interval', 'often'], { cwd: dir });
+    expect(interval.code).toBe(2);
+    expect(interval.stderr).toContain('--watch-interval: "often" is not a duration of at least 100ms');
   });
 
   it('serve prints its URL and a one-time admin token; the CLI then works through the server', async () => {

@@ -6,6 +6,13 @@ import type { TriggerResult } from './trigger-result.js';
 
 /** A fresh comparison starts every minute, so a regression that begins late is caught as fast as one at deploy. */
 export const START_EVERY_MS = 60_000;
+/**
+ * And one after every 50 bad requests (at most one per 1-second bucket), so that on a busy service a
+ * regression that begins between two minute starts is judged from its own second, not from the next minute.
+ */
+export const PACED_EVERY_BAD = 50;
+/** The judge's start schedule (docs/adr/0010-sequential-canary-judge.md); the benchmark runs the same one. */
+export const JUDGE_STARTS = { startEvery: START_EVERY_MS, pacedEvery: PACED_EVERY_BAD } as const;
 
 type Outcome = Omit<TriggerResult, 'trigger' | 'kind' | 'severity'>;
 
@@ -31,7 +38,7 @@ export function judgeCanary(refs: string[], m: Measurements, alpha: number): Out
     const dot = ref.lastIndexOf('.');
     const signal = ref.slice(0, dot);
     const kind = countedAs(ref.slice(dot + 1));
-    const test = new SequentialCountTest(alphaEach, { startEvery: START_EVERY_MS });
+    const test = new SequentialCountTest(alphaEach, JUDGE_STARTS);
     const buckets = m.arms(signal);
     // Concurrent arms (a canary) when most canary buckets also have baseline traffic; a plain deploy where
     // the old version drains for a few seconds is "before/after" and compares with the rate before.

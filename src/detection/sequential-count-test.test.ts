@@ -165,9 +165,70 @@ describe('SequentialCountTest', () => {
     expect(rejected / 1000).toBeLessThanOrEqual(alpha);
   });
 
+  it('with paced starts, catches a regression that begins between two minute starts on a busy service within seconds', () => {
+    // 100 canary and 1,900 baseline requests a second at 1% errors; the canary goes to 5% at 5 min 30 s,
+    // half-way between two minute starts.
+    const detect = (seed: number, pacedEvery?: number) => {
+      const random = seededRandom(seed);
+      const test = new SequentialCountTest(0.001, { startEvery: 60, pacedEvery });
+      for (let t = 0; t < 600; t++) {
+        const p = t >= 330 ? 0.05 : 0.01;
+        test.update({ total: 100, bad: binomial(random, 100, p) }, { total: 1900, bad: binomial(random, 1900, 0.01) }, t);
+        if (test.rejected) return t + 1 - 330;
+      }
+      return Number.POSITIVE_INFINITY;
+    };
+    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+    const seeds = [1, 2, 3, 4, 5, 6, 7];
+    const paced = median(seeds.map((seed) => detect(seed, 50)));
+    const minuteOnly = median(seeds.map((seed) => detect(seed)));
+    expect(paced).toBeLessThanOrEqual(7);
+    expect(minuteOnly).toBeGreaterThan(paced + 2);
+  });
+
+  it('opens paced starts with prior weights that, with the minute starts, sum to at most 1', () => {
+    // Buckets with bad events but no canary traffic carry no evidence, so every likelihood ratio stays 1
+    // and the Bayes factor is exactly the prior weight of the starts opened so far.
+    const test = new SequentialCountTest(0.001, { startEvery: 60, pacedEvery: 50, pacedShare: 0.5, maxStarts: 10_000 });
+    for (let t = 0; t < 600; t++) test.update({ total: 0, bad: 0 }, { total: 1000, bad: 60 }, t);
+    let minuteMass = 0.5;
+    for (let j = 1; j <= 9; j++) minuteMass += 0.5 / ((j + 1) * (j + 2));
+    // One paced start a second from t = 1 (each after the 60 bad events of the bucket before): their
+    // weights telescope to ½ · ½ · F(599), F(t) = t / (t + 60).
+    const pacedMass = 0.25 * (599 / (599 + 60));
+    expect(test.state().bayesFactor).toBeCloseTo(minuteMass + pacedMass, 12);
+    expect(minuteMass + pacedMass).toBeLessThan(1);
+    const plain = new SequentialCountTest(0.001, { startEvery: 60, pacedEvery: 50, pacedShare: 0 });
+    const reference = new SequentialCountTest(0.001, { startEvery: 60 });
+    const random = seededRandom(8);
+    for (let t = 0; t < 900; t++) {
+      const canary = { total: 50, bad: binomial(random, 50, t > 400 ? 0.03 : 0.01) };
+      const baseline = { total: 950, bad: binomial(random, 950, 0.01) };
+      plain.update(canary, baseline, t);
+      reference.update(canary, baseline, t);
+    }
+    expect(plain.logBayesFactor()).toBeCloseTo(reference.logBayesFactor(), 12);
+  });
+
+  it('keeps the false-rollback rate at or below α with paced starts too (simulation)', () => {
+    // Busy enough that a paced start opens every 50 s (10 bad requests per 10-second look).
+    const alpha = 0.01;
+    const random = seededRandom(44);
+    let rejected = 0;
+    for (let run = 0; run < 1000; run++) {
+      const test = new SequentialCountTest(alpha, { startEvery: 60, pacedEvery: 50 });
+      for (let t = 0; t < 3600 && !test.rejected; t += 10) {
+        test.update({ total: 50, bad: binomial(random, 50, 0.01) }, { total: 950, bad: binomial(random, 950, 0.01) }, t);
+      }
+      if (test.rejected) rejected += 1;
+    }
+    expect(rejected / 1000).toBeLessThanOrEqual(alpha);
+  });
+
   it('rejects bad arguments with a message', () => {
     expect(() => new SequentialCountTest(0)).toThrow(/alpha/);
     expect(() => new SequentialCountTest(0.01, [0.5])).toThrow(/above 1/);
+    expect(() => new SequentialCountTest(0.01, { startEvery: 60, pacedEvery: 50, pacedShare: 1 })).toThrow(/pacedShare/);
   });
 });
 

@@ -50,6 +50,16 @@ export interface CountTestOptions {
   startEvery?: number | undefined;
   /** At most this many starts are kept (the weakest, never the newest, are dropped). Default 12. */
   maxStarts?: number | undefined;
+  /**
+   * Also start a comparison after every `pacedEvery` bad events (both arms), at most one per bucket:
+   * on busy services a regression that begins between two minute starts is otherwise judged by a start
+   * that has up to a minute of good traffic in it. Paced starts share `pacedShare` of the later-onset
+   * prior: one opened at time t gets pacedShare · ½ · (F(t) − F(t_prev)), F(t) = t / (t + startEvery)
+   * (the prior chance that the regression began since the previous paced start), so all starts' weights
+   * still sum to at most 1. Needs `startEvery`.
+   */
+  pacedEvery?: number | undefined;
+  pacedShare?: number | undefined;
 }
 
 interface Start {
@@ -67,6 +77,11 @@ export class SequentialCountTest {
   private nextStartAt: number | undefined;
   private readonly startEvery: number | undefined;
   private readonly maxStarts: number;
+  private readonly pacedEvery: number | undefined;
+  private readonly pacedShare: number;
+  private firstAt: number | undefined;
+  private lastPacedAt: number | undefined;
+  private badSincePaced = 0;
   readonly canary: ArmCounts = { total: 0, bad: 0 };
   readonly baseline: ArmCounts = { total: 0, bad: 0 };
   private rejectedOnce = false;
@@ -85,6 +100,9 @@ export class SequentialCountTest {
     this.logNorm = this.grid.map(() => 0);
     this.startEvery = opts.startEvery;
     this.maxStarts = opts.maxStarts ?? 12;
+    this.pacedEvery = opts.startEvery === undefined ? undefined : opts.pacedEvery;
+    this.pacedShare = this.pacedEvery === undefined ? 0 : (opts.pacedShare ?? 0.5);
+    if (!(this.pacedShare >= 0 && this.pacedShare < 1)) throw new RangeError(`pacedShare must be in [0, 1), got ${this.pacedShare}`);
     this.logThreshold = Math.log(1 / alpha);
     if (this.startEvery === undefined) this.starts.push({ logWeight: 0, logLr: this.grid.map(() => 0) });
   }
@@ -93,28 +111,41 @@ export class SequentialCountTest {
     return 1 / this.alpha;
   }
 
-  /** Opens the starts due by time `at` (only with `startEvery`). */
+  /** Opens the starts due by time `at` (only with `startEvery`): minute starts, then a paced one. */
   private advance(at: number | undefined): void {
     if (this.startEvery === undefined) return;
     const now = at ?? this.nextStartAt ?? 0;
     if (this.nextStartAt === undefined) this.nextStartAt = now;
+    if (this.firstAt === undefined) this.firstAt = now;
     while (now >= this.nextStartAt) {
       const j = this.startIndex++;
-      this.starts.push({ logWeight: -Math.log((j + 1) * (j + 2)), logLr: this.grid.map(() => 0) });
+      // The deploy keeps ½; later minute starts give up the paced share of theirs.
+      const share = j === 0 ? 1 : 1 - this.pacedShare;
+      this.open(Math.log(share) - Math.log((j + 1) * (j + 2)));
       this.nextStartAt += this.startEvery;
-      if (this.starts.length > this.maxStarts) {
-        let weakest = 0;
-        let weakestLog = Number.POSITIVE_INFINITY;
-        for (let i = 0; i < this.starts.length - 1; i++) {
-          const value = this.startLog(this.starts[i] as Start);
-          if (value < weakestLog) {
-            weakestLog = value;
-            weakest = i;
-          }
-        }
-        this.starts.splice(weakest, 1);
+    }
+    if (this.pacedEvery !== undefined && this.badSincePaced >= this.pacedEvery && now > (this.lastPacedAt ?? this.firstAt)) {
+      const F = (t: number) => (t - (this.firstAt as number)) / (t - (this.firstAt as number) + (this.startEvery as number));
+      const mass = 0.5 * this.pacedShare * (F(now) - F(this.lastPacedAt ?? this.firstAt));
+      if (mass > 0) this.open(Math.log(mass));
+      this.lastPacedAt = now;
+      this.badSincePaced = 0;
+    }
+  }
+
+  private open(logWeight: number): void {
+    this.starts.push({ logWeight, logLr: this.grid.map(() => 0) });
+    if (this.starts.length <= this.maxStarts) return;
+    let weakest = 0;
+    let weakestLog = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < this.starts.length - 1; i++) {
+      const value = this.startLog(this.starts[i] as Start);
+      if (value < weakestLog) {
+        weakestLog = value;
+        weakest = i;
       }
     }
+    this.starts.splice(weakest, 1);
   }
 
   private startLog(start: Start): number {
@@ -135,6 +166,7 @@ export class SequentialCountTest {
     this.canary.bad += canary.bad;
     this.baseline.total += baseline.total;
     this.baseline.bad += baseline.bad;
+    this.badSincePaced += canary.bad + baseline.bad;
     if (canary.total <= 0 || baseline.total <= 0 || canary.bad + baseline.bad === 0) return;
     const s = canary.total / (canary.total + baseline.total);
     const badC = Math.min(canary.bad, canary.total);
@@ -159,6 +191,7 @@ export class SequentialCountTest {
     this.advance(at);
     this.canary.total += canary.total;
     this.canary.bad += canary.bad;
+    this.badSincePaced += canary.bad;
     if (canary.total <= 0 || !(baselineRate > 0)) return;
     const expected = canary.total * baselineRate;
     for (const start of this.starts) {

@@ -109,6 +109,11 @@ environments:
     const body = { environment: 'production', outcomes: traffic(60, { n: 10, errors: 1 }, { n: 90, errors: 1 }) };
     expect((await call('POST', '/api/v1/ingest', ingest, body)).status).toBe(202);
     await app.detection.detection.tick();
+    // The judge reads a bucket once, a second after it closed: the newest second is not in yet.
+    const early = (await call('GET', '/api/v1/environments/production/verdict', operator)).body;
+    expect(early.triggers.find((t: { kind: string }) => t.kind === 'canary').explanation).toContain('(59/590)');
+    clock.advance(1000);
+    await app.detection.detection.tick();
     const watch = (await call('GET', '/api/v1/environments/production/verdict', operator)).body;
     expect(watch.verdict).toBe('unhealthy');
     const judge = watch.triggers.find((t: { kind: string }) => t.kind === 'canary');
@@ -193,6 +198,7 @@ environments:
     feed('v1', 600, 100, (i) => 50 + i * 5); // 1% errors, P95 ≈ 145 ms
     await app.ledger.record({ service: 'pulse', environment: 'production', version: 'v2' }, 'ci');
     feed('v2', 120, 20, (i) => 80 + i * 10); // 5% errors, slower
+    clock.advance(1000); // the judge reads each bucket a second after it closed
     await app.detection.detection.tick();
     const watch = app.detection.detection.verdict('pulse', 'production');
     expect(watch?.verdict).toBe('unhealthy');
@@ -201,5 +207,12 @@ environments:
     expect(judge?.explanation).toMatch(/canary error rate 5% \(120\/2400\) vs baseline before release 1\.\d+%; Bayes factor [\d,]+ ≥ 2,000/);
     expect(judge?.explanation).toContain('share slower than baseline P95');
     expect(watch?.triggers.find((t) => t.kind === 'baseline')?.state).toBe('firing');
+    // Outcomes that arrive late for a second the judge has read do not rewrite what it read.
+    const judgedSecond = clock.now().getTime() - 30_000;
+    for (let i = 0; i < 50; i++) sink.record({ service: 'pulse', environment: 'production', release: 'v2', ok: false, latencyMs: 90, at: judgedSecond });
+    clock.advance(1000);
+    await app.detection.detection.tick();
+    const after = app.detection.detection.verdict('pulse', 'production')?.triggers.find((t) => t.kind === 'canary');
+    expect(after?.explanation).toMatch(/canary error rate 5% \(120\/2400\)/);
   });
 });

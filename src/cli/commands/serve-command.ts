@@ -4,6 +4,17 @@ import { optionalConfig } from '../ledger-access.js';
 import { print } from '../output.js';
 import { VERSION } from '../../version.js';
 import { RipcordError } from '../../core/errors.js';
+import { parseDuration } from '../../core/duration.js';
+
+/** `--watch-interval 1s` (or RIPCORD_WATCH_INTERVAL_MS): how often the watcher judges every live release. */
+function watchInterval(flag: string | undefined): number | undefined {
+  if (flag !== undefined) {
+    const ms = parseDuration(flag);
+    if (ms === undefined || ms < 100) throw new RipcordError('usage', `--watch-interval: "${flag}" is not a duration of at least 100ms; write it like 1s or 5s`);
+    return ms;
+  }
+  return Number(process.env.RIPCORD_WATCH_INTERVAL_MS) || undefined;
+}
 
 /** `https://app.example.com,https://admin.example.com` → origins; each must be a bare origin (scheme://host[:port]). */
 function corsOrigins(list: string | undefined): string[] | undefined {
@@ -29,9 +40,10 @@ export function registerServe(program: Command): void {
     .option('--data-dir <dir>', 'where the SQLite store lives', '.ripcord')
     .option('--database <url>', 'PostgreSQL instead of SQLite: postgres://… (env RIPCORD_DATABASE_URL)')
     .option('--ofrep-rate-limit <n>', 'OFREP evaluations per second per app token before 429 (default 5000)')
+    .option('--watch-interval <duration>', 'how often the watcher reads signals and judges every live release (default 5s; env RIPCORD_WATCH_INTERVAL_MS)')
     .option('--cors-origin <origins>', 'browser apps\' origins allowed to call OFREP, the flag stream, the banner and /status, comma-separated (env RIPCORD_CORS_ORIGINS)')
     .addHelpText('after', '\nExample:\n  ripcord serve --config ripcord.yaml --port 4747\n  RIPCORD_ADMIN_TOKEN=rcp_… ripcord serve --database postgres://127.0.0.1/ripcord')
-    .action(async (options: { config?: string; port: string; host: string; dataDir: string; database?: string; ofrepRateLimit?: string; corsOrigin?: string }) => {
+    .action(async (options: { config?: string; port: string; host: string; dataDir: string; database?: string; ofrepRateLimit?: string; corsOrigin?: string; watchInterval?: string }) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RipcordError('usage', `--port must be a number from 0 to 65535, not "${options.port}"`);
       const config = optionalConfig(options.config);
@@ -40,7 +52,7 @@ export function registerServe(program: Command): void {
         databaseUrl: options.database ?? process.env.RIPCORD_DATABASE_URL,
         dataDir: options.dataDir,
         configFile: config ? (options.config ?? 'ripcord.yaml') : undefined,
-        watchIntervalMs: Number(process.env.RIPCORD_WATCH_INTERVAL_MS) || undefined,
+        watchIntervalMs: watchInterval(options.watchInterval),
         rollbackCooldownMs: process.env.RIPCORD_ROLLBACK_COOLDOWN_MS ? Number(process.env.RIPCORD_ROLLBACK_COOLDOWN_MS) : undefined,
         adminToken: process.env.RIPCORD_ADMIN_TOKEN || undefined,
         ofrepRateLimit: options.ofrepRateLimit ? Number(options.ofrepRateLimit) : undefined,
