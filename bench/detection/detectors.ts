@@ -64,7 +64,7 @@ export class ArgoInterval implements Detector {
 }
 
 /** Standard normal upper tail. */
-function upperTail(z: number): number {
+export function upperTail(z: number): number {
   // Abramowitz & Stegun 26.2.17, |error| < 7.5e-8.
   const t = 1 / (1 + 0.2316419 * Math.abs(z));
   const d = 0.3989422804014327 * Math.exp((-z * z) / 2);

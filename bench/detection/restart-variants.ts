@@ -1,7 +1,8 @@
 /**
- * `npx tsx bench/detection/restart-variants.ts`: the analysis behind keeping the judge's restart scheme
- * (docs/detection.md, "Late onsets"). Compares, on the benchmark's streams, the judge with ways of making
- * it faster after a late onset:
+ * `npx tsx bench/detection/restart-variants.ts`: the analysis behind keeping the judge's minute restarts
+ * (docs/detection.md, "Late onsets"). Compares, on the benchmark's streams, the judge's minute starts (without
+ * the paced starts added later, which help onsets between two minutes) with ways of making them faster
+ * after a late onset:
  *   - shift a: start weights a/((j+a)(j+a+1)) instead of 1/((j+1)(j+2)) (less prior mass on the deploy);
  *   - recycle: at each new start, cash out every (start, ρ) component whose likelihood ratio is below 1
  *     and add what it is worth to the new start's weight (a valid restart: see below);

@@ -12,7 +12,9 @@
 import { writeFileSync } from 'node:fs';
 import { formatDuration } from '../../src/core/duration.js';
 import { seededRandom } from '../../src/test-support/seeded-random.js';
-import { ArgoInterval, type Detector, KayentaMannWhitney, OracleSprt, SeedsRule, SequentialJudge } from './detectors.js';
+import { PACED_EVERY_BAD } from '../../src/detection/canary-judge.js';
+import { SequentialCountTest } from '../../src/detection/sequential-count-test.js';
+import { ArgoInterval, type Detector, KayentaMannWhitney, OracleSprt, SeedsRule, SequentialJudge, upperTail } from './detectors.js';
 import { measureIngest } from './ingest-throughput.js';
 import { type Scenario, simulate, sprtSeconds } from './simulate.js';
 
@@ -313,13 +315,7 @@ out();
 // Lognormal latency, σ = 0.5; a regression multiplies it by 1.5 (so P95 ×1.5). The judge counts requests
 // slower than the baseline's P95 fixed before the release: 5% before, P(Z > 1.645 − ln 1.5 / 0.5) after.
 const SIGMA = 0.5;
-const slowAfter = (() => {
-  const z = 1.6448536 - Math.log(1.5) / SIGMA;
-  const t = 1 / (1 + 0.2316419 * Math.abs(z));
-  const d = 0.3989422804014327 * Math.exp((-z * z) / 2);
-  const p = d * t * (0.31938153 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))));
-  return z >= 0 ? p : 1 - p;
-})();
+const slowAfter = upperTail(1.6448536 - Math.log(1.5) / SIGMA);
 out(`## Latency regression (lognormal, σ = ${SIGMA}; P95 ×1.5 → share above the baseline P95 goes 5% → ${pct(slowAfter)})`);
 out();
 out('The sequential judge runs the same count test on "slower than the baseline P95"; the seeds\' rule is "P95 +50%" on each minute\'s canary P95 (its sampling error drawn from the quantile\'s asymptotic normal law).');
@@ -331,7 +327,12 @@ class SeedsP95 implements Detector {
   private n = 0;
   private minuteEnd = 60;
   private regressed = false;
-  constructor(private readonly random: () => number, private readonly onset: number) {}
+  constructor(
+    private readonly random: () => number,
+    private readonly onset: number,
+    /** How much slower the new release is once regressed (P95 × factor). */
+    private readonly factor = 1.5,
+  ) {}
   step(s: { start: number; end: number; canaryN: number }): boolean {
     this.n += s.canaryN;
     if (s.start >= this.onset) this.regressed = true;
@@ -343,7 +344,7 @@ class SeedsP95 implements Detector {
     // Sample P95 of n lognormals ≈ exp(μ + σ(z95 + ε)), ε ~ N(0, sqrt(.95·.05/n)/φ(z95)).
     const u = 1 - this.random();
     const eps = (Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.random()) * Math.sqrt(0.95 * 0.05 / n)) / 0.10313;
-    const ratio = Math.exp(SIGMA * eps) * (this.regressed ? 1.5 : 1);
+    const ratio = Math.exp(SIGMA * eps) * (this.regressed ? this.factor : 1);
     return ratio > 1.5;
   }
 }
@@ -374,6 +375,60 @@ for (const rate of RATES)
       );
     }
 out();
+
+// ---------- latency with a margin ----------
+// The seeds' "P95 +50%" as a sequential test (`canary: [requests.p95], margin: 50%`): count canary requests
+// slower than T = 1.5 × the baseline P95 and test "more than 5% of them" (one-sample, canary arm only).
+// Lognormal latency: P(slower than T) = P(Z > z95 + ln(1.5 / factor) / σ).
+const aboveMargin = (factor: number) => upperTail(1.6448536 + Math.log(1.5 / factor) / SIGMA);
+class MarginJudge implements Detector {
+  readonly name = 'ripcord judge, margin 50%';
+  private readonly test = new SequentialCountTest(ALPHA, { startEvery: 60, pacedEvery: PACED_EVERY_BAD });
+  step(s: { start: number; canaryN: number; canaryBad: number }): boolean {
+    this.test.updateAgainstRate({ total: s.canaryN, bad: s.canaryBad }, 0.05, s.start);
+    return this.test.rejected;
+  }
+}
+if (SECTIONS.has('latency')) {
+  out(`## Latency with a margin: "P95 +50%" (\`canary: [requests.p95], margin: 50%\`)`);
+  out();
+  out(`The margin test counts the canary's requests slower than 1.5× the baseline P95 and rolls back once it is sure more than 5% are (the canary's P95 is then more than 50% above). Regression: P95 ×2 (${pct(aboveMargin(2))} of requests above the threshold, ${pct(aboveMargin(1))} before). At the margin itself, P95 ×1.5 (exactly ${pct(aboveMargin(1.5))} above), neither rule should roll back: the seeds' per-minute "P95 +50%" is then a coin flip each minute, the margin test stays below α. Here the threshold is the true baseline P95 × 1.5; the server uses a 99% upper bound of the baseline's P95, which only makes it more careful. SPRT: Wald's limit for this one-sample test knowing the true share.`);
+  out();
+  out(`| canary req/s | onset | SPRT limit | seeds: P95 +50% (median / P90) | margin test (median / P90) | margin test ÷ SPRT | at the margin (P95 ×1.5): seeds rolled back, 30 min, ${FRR_RUNS.toLocaleString('en-US')} runs | at the margin: margin test rolled back [95% UB] |`);
+  out('|---|---|---|---|---|---|---|---|');
+  let marginSeed = 50_000;
+  for (const rate of RATES)
+    for (const onset of [0, LATE]) {
+      const random = seededRandom(marginSeed++);
+      if (!keep(rate, onset)) continue;
+      const scenario: Scenario = { canaryRate: rate, share: 0.05, baseBad: aboveMargin(1), canaryBad: aboveMargin(2), onset, horizon: HORIZON, dt: 1 };
+      const seeds: (number | undefined)[] = [];
+      const judge: (number | undefined)[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        const result = simulate(scenario, [new SeedsP95(random, onset, 2), new MarginJudge()], random);
+        seeds.push(result.early[0] ? undefined : result.ttd[0]);
+        judge.push(result.early[1] ? undefined : result.ttd[1]);
+      }
+      const p1 = aboveMargin(2);
+      const kl = p1 * Math.log(p1 / 0.05) + (1 - p1) * Math.log((1 - p1) / 0.95);
+      const sprt = Math.log(1 / ALPHA) / kl / rate;
+      let atMargin = '';
+      if (onset === 0) {
+        const boundary: Scenario = { ...scenario, canaryBad: aboveMargin(1.5), horizon: FRR_HORIZON, dt: FRR_DT };
+        const fired = [0, 0];
+        for (let r = 0; r < FRR_RUNS; r++) {
+          const result = simulate(boundary, [new SeedsP95(random, 0, 1.5), new MarginJudge()], random);
+          result.ttd.forEach((v, d) => {
+            if (v !== undefined) fired[d] = (fired[d] as number) + 1;
+          });
+        }
+        atMargin = `${pct((fired[0] as number) / FRR_RUNS)} | ${pct((fired[1] as number) / FRR_RUNS)} (${fired[1]}) [${pct(upper95(fired[1] as number, FRR_RUNS))}]`;
+      } else atMargin = 'same streams as above | same streams as above';
+      const med = censored(judge, 0.5);
+      out(`| ${rate} | ${onsetLabel(onset)} | ${fmt(sprt)} | ${fmt(censored(seeds, 0.5))} / ${fmt(censored(seeds, 0.9))} | ${fmt(med)} / ${fmt(censored(judge, 0.9))} | ${med === undefined ? '—' : (med / inLooks(sprt)).toFixed(2)} | ${atMargin} |`);
+    }
+  out();
+}
 
 // ---------- targets ----------
 out('## Targets');

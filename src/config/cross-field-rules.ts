@@ -82,6 +82,19 @@ function checkEnvironment(env: EnvironmentConfig, at: ConfigPath, problems: Rule
           problems.push({ path: [...path, 'canary', i], message: 'the canary judge compares error_rate or latency (latency, p95, p99: requests slower than the baseline P95)' });
         }
       });
+      if (trigger.margin !== undefined) {
+        const latencyRefs = trigger.canary.filter((ref) => /\.(latency|p95|p99)$/.test(ref));
+        if (latencyRefs.length === 0) {
+          problems.push({ path: [...path, 'margin'], message: 'margin applies to latency metrics (latency, p95, p99); the error rate is judged on any increase' });
+        }
+        latencyRefs.forEach((ref) => {
+          const signal = signals[ref.slice(0, ref.lastIndexOf('.'))];
+          if (signal && signalKind(signal) !== 'ingest') {
+            problems.push({ path: [...path, 'margin'], message: `margin needs per-request latencies: ${ref} must come from an ingest signal (Prometheus gives quantiles, not requests)` });
+          }
+        });
+        if (!(trigger.margin > 0)) problems.push({ path: [...path, 'margin'], message: 'margin must be above 0% (leave it out to judge any increase)' });
+      }
     } else if ('alert' in trigger) {
       if (!Object.values(signals).some((signal) => signalKind(signal) === 'alertmanager')) {
         problems.push({ path: [...path, 'alert'], message: 'an alert trigger needs an alertmanager signal in this environment' });

@@ -111,6 +111,22 @@ environments:
     ]);
   });
 
+  it('takes a latency margin for the canary judge, only where there are per-request latencies', () => {
+    const text = `service: web
+environments:
+  production:
+    signals: { requests: { ingest: true }, prom: { prometheus: { url: http://127.0.0.1:9090, error_ratio: x, p95: y } } }
+    triggers:
+      - { canary: [requests.error_rate, requests.p95], margin: 50%, severity: P1 }
+      - { canary: [requests.error_rate], margin: 50%, severity: P1 }
+      - { canary: [prom.p95], margin: 50%, severity: P1 }
+`;
+    expect(problems(text).map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'environments.production.triggers[1].margin: margin applies to latency metrics (latency, p95, p99); the error rate is judged on any increase',
+      'environments.production.triggers[2].margin: margin needs per-request latencies: prom.p95 must come from an ingest signal (Prometheus gives quantiles, not requests)',
+    ]);
+  });
+
   it('reports YAML syntax errors with their position', () => {
     const found = problems('service: a\nenvironments:\n  production: {\n');
     expect(found[0]?.message).toMatch(/^YAML syntax:/);

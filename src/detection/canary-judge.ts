@@ -1,4 +1,5 @@
 import { formatPercent } from '../core/percent.js';
+import { countAbove } from '../signals/latency-histogram.js';
 import { formatNumber } from './describe-trigger.js';
 import type { Measurements } from './measurement.js';
 import { SequentialCountTest } from './sequential-count-test.js';
@@ -21,6 +22,9 @@ function countedAs(metric: string): 'errors' | 'slow' {
   return metric.endsWith('error_rate') || metric === 'errors' ? 'errors' : 'slow';
 }
 
+/** Latency thresholds in ms to the millisecond (formatDuration rounds to whole seconds above one). */
+const ms = (value: number) => (value < 1000 ? `${Math.round(value)}ms` : `${(value / 1000).toFixed(2)}s`);
+
 const rate = (bad: number, total: number) => `${formatPercent(total > 0 ? bad / total : 0)} (${bad}/${total})`;
 
 /**
@@ -28,7 +32,7 @@ const rate = (bad: number, total: number) => `${formatPercent(total > 0 ? bad / 
  * the chance that any one of k tests ever crosses is ≤ k · α/k). Replays the buckets each time, so it
  * is a pure function of the measurements: a few thousand buckets × 10 grid points is microseconds.
  */
-export function judgeCanary(refs: string[], m: Measurements, alpha: number): Outcome {
+export function judgeCanary(refs: string[], m: Measurements, alpha: number, margin?: number): Outcome {
   const alphaEach = alpha / refs.length;
   const parts: string[] = [];
   const values: Record<string, number | string> = { alpha, alpha_per_metric: alphaEach };
@@ -38,6 +42,14 @@ export function judgeCanary(refs: string[], m: Measurements, alpha: number): Out
     const dot = ref.lastIndexOf('.');
     const signal = ref.slice(0, dot);
     const kind = countedAs(ref.slice(dot + 1));
+    if (kind === 'slow' && margin !== undefined) {
+      const result = judgeQuantile(ref, m, alphaEach, margin);
+      parts.push(result.explanation);
+      Object.assign(values, result.values);
+      if (result.state === 'firing') firing = true;
+      if (result.state === 'no_data') missing += 1;
+      continue;
+    }
     const test = new SequentialCountTest(alphaEach, JUDGE_STARTS);
     const buckets = m.arms(signal);
     // Concurrent arms (a canary) when most canary buckets also have baseline traffic; a plain deploy where
@@ -74,4 +86,36 @@ export function judgeCanary(refs: string[], m: Measurements, alpha: number): Out
   if (firing) return { state: 'firing', explanation, values };
   if (missing > 0) return { state: 'no_data', explanation, values };
   return { state: 'ok', explanation, values };
+}
+
+/**
+ * "P95 +50%" as a sequential test: the new release's q-quantile is above (1 + margin) × the baseline's
+ * exactly when more than 1 − q of its requests are slower than that threshold T. Each canary request is
+ * slower than T with some probability p; under "no regression beyond the margin" p ≤ 1 − q, so the
+ * one-sample count test against the rate 1 − q (a supermartingale for any p at or below it) bounds the
+ * false-rollback probability by α. T is fixed before the release from an upper bound of the baseline's
+ * quantile, so an unlucky baseline sample cannot lower it.
+ */
+function judgeQuantile(ref: string, m: Measurements, alpha: number, margin: number): { state: 'firing' | 'ok' | 'no_data'; explanation: string; values: Record<string, number> } {
+  const signal = ref.slice(0, ref.lastIndexOf('.'));
+  const q = ref.endsWith('.p99') ? 0.99 : 0.95;
+  const name = q === 0.99 ? 'P99' : 'P95';
+  const rule = `${name} +${formatPercent(margin)}`;
+  const baseline = m.baselineQuantile?.(signal, q);
+  if (baseline === undefined) return { state: 'no_data', explanation: `${ref} (${rule}): not enough data (no baseline ${name} yet)`, values: {} };
+  const threshold = (1 + margin) * baseline;
+  const allowed = 1 - q;
+  const test = new SequentialCountTest(alpha, JUDGE_STARTS);
+  for (const bucket of m.arms(signal)) {
+    if (!bucket.canary.histogram) continue;
+    test.updateAgainstRate({ total: bucket.canary.total, bad: countAbove(bucket.canary.histogram, threshold) }, allowed, bucket.at);
+  }
+  const state = test.state();
+  if (state.canary.total === 0) return { state: 'no_data', explanation: `${ref} (${rule}): not enough data (0 canary requests)`, values: {} };
+  const explanation = `canary ${rule}: ${rate(state.canary.bad, state.canary.total)} of canary requests slower than ${ms(threshold)} (baseline ${name} ≤ ${ms(baseline)} + ${formatPercent(margin)}), ${formatPercent(allowed)} allowed; Bayes factor ${formatNumber(state.bayesFactor)} ${state.rejected ? '≥' : '<'} ${formatNumber(state.threshold)}`;
+  return {
+    state: state.rejected ? 'firing' : 'ok',
+    explanation,
+    values: { [`${ref}.bayes_factor`]: state.bayesFactor, [`${ref}.threshold_ms`]: threshold, [`${ref}.canary_above`]: state.canary.bad, [`${ref}.canary_total`]: state.canary.total },
+  };
 }

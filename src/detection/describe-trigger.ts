@@ -12,6 +12,8 @@ export function formatQuantity(quantity: Quantity): string {
 /** `1240.3` → `1,240`; small numbers keep two significant decimals. */
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return value > 0 ? '∞' : String(value);
+  // A Bayes factor of 6,774,644,715,357,626,000 reads better as 6.77e+18.
+  if (Math.abs(value) >= 1e9) return value.toExponential(2);
   if (Math.abs(value) >= 100) return Math.round(value).toLocaleString('en-US');
   return Number(value.toPrecision(3)).toLocaleString('en-US');
 }
@@ -34,7 +36,7 @@ export function describeTrigger(trigger: TriggerConfig): string {
     }
     case 'canary': {
       const t = trigger as Extract<TriggerConfig, { canary: string[] }>;
-      return `canary judge on ${t.canary.join(', ')}`;
+      return `canary judge on ${t.canary.join(', ')}${t.margin !== undefined ? ` (latency +${formatPercent(t.margin)})` : ''}`;
     }
     case 'alert': {
       const t = trigger as Extract<TriggerConfig, { alert: unknown }>;

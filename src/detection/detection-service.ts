@@ -12,7 +12,7 @@ import type { Release, Transition } from '../deployments/release.js';
 import type { AlertStore } from '../signals/alert-store.js';
 import type { BugReportRepository } from '../signals/bug-reports.js';
 import { type ProbeConfig, type ProbeResult, runProbe } from '../signals/http-probe.js';
-import { countAbove } from '../signals/latency-histogram.js';
+import { countAbove, quantileOf } from '../signals/latency-histogram.js';
 import type { OutcomeAggregator, RollupRepository } from '../signals/outcome-aggregator.js';
 import { fillQuery, PrometheusClient, type PromReading } from '../signals/prometheus-client.js';
 import { describeTrigger } from './describe-trigger.js';
@@ -73,6 +73,8 @@ interface WatchState {
   baselineValues: Map<string, number>;
   baselineP95?: number | undefined;
   baselineRates?: { errorRate: number; slowRate: number } | undefined;
+  /** The latencies the baseline's P95 was fixed from: what `margin` tests take their threshold from. */
+  baselineLatency?: { histogram: Uint32Array; total: number } | undefined;
   lastProbe: Map<string, number>;
   promCounters: Map<string, { at: number; canary?: { errors: number; total: number }; baseline?: { errors: number; total: number } }>;
   promArms: Map<string, ArmBucket[]>;
@@ -86,6 +88,15 @@ interface WatchState {
 }
 
 const rank = (s: Severity) => SEVERITIES.indexOf(s);
+
+/**
+ * A one-sided 99% upper bound of the q-quantile from n latencies: the order statistic at rank
+ * q + 2.326·√(q(1−q)/n) (normal approximation of the binomial count below the true quantile).
+ */
+function upperQuantile(latencies: { histogram: Uint32Array; total: number } | undefined, q: number): number | undefined {
+  if (!latencies || latencies.total === 0) return undefined;
+  return quantileOf(latencies.histogram, Math.min(1, q + 2.326 * Math.sqrt((q * (1 - q)) / latencies.total)));
+}
 /** A conservative upper bound for a rate measured as bad/total (≈ 97.5% Poisson bound). */
 const upperRate = (bad: number, total: number) => (bad + 2 * Math.sqrt(bad) + 3) / total;
 
@@ -267,8 +278,9 @@ export class DetectionService {
       now,
       series: (ref) => state.series.get(ref) ?? [],
       baseline: (ref) => state.baselineValues.get(ref),
-      arms: (signal) => state.promArms.get(signal) ?? this.ingestArms(state, signal, service, plan.name, candidate, baseline, now),
+      arms: (signal) => state.promArms.get(signal) ?? this.ingestArms(state, signal, service, plan, candidate, baseline, now),
       baselineRates: () => state.baselineRates,
+      baselineQuantile: (_signal, q) => upperQuantile(state.baselineLatency, q),
       alerts: () => this.deps.alerts.forEnvironment(plan.name, alertMatchers),
     };
     const results = plan.triggers.map((trigger) => evaluateTrigger(trigger, measurements, this.deps.alpha));
@@ -277,8 +289,11 @@ export class DetectionService {
     await this.publishChanges(plan, state, verdict);
   }
 
-  private ingestArms(state: WatchState, signal: string, service: string, environment: string, candidate: string[], baseline: string[], now: number): ArmBucket[] {
+  private ingestArms(state: WatchState, signal: string, service: string, plan: EnvironmentPlan, candidate: string[], baseline: string[], now: number): ArmBucket[] {
+    const environment = plan.name;
     if (!this.deps.config.environments[environment]?.signals?.[signal]) return [];
+    // A margin test counts canary requests above its own threshold, so it needs the canary's latencies.
+    const withHistogram = plan.triggers.some((t) => 'canary' in t && t.margin !== undefined);
     const bucketMs = this.deps.aggregator.bucketMs;
     // Buckets that start before `settled` closed at least JUDGE_SETTLE_MS ago.
     const settled = Math.floor((now - JUDGE_SETTLE_MS) / bucketMs) * bucketMs;
@@ -288,7 +303,7 @@ export class DetectionService {
       state.judgedArms.set(signal, judged);
     }
     if (settled > judged.until) {
-      judged.buckets.push(...this.deps.aggregator.arms(service, environment, candidate, baseline, judged.until, settled, state.baselineP95));
+      judged.buckets.push(...this.deps.aggregator.arms(service, environment, candidate, baseline, judged.until, settled, state.baselineP95, withHistogram));
       judged.until = settled;
     }
     return judged.buckets;
@@ -303,6 +318,7 @@ export class DetectionService {
       const source = before.total >= 100 ? before : concurrent.total >= 200 ? concurrent : undefined;
       if (source?.p95 !== undefined) {
         state.baselineP95 = source.p95;
+        state.baselineLatency = { histogram: source.histogram, total: source.total };
         state.baselineValues.set(`${name}.p95`, source.p95);
         state.baselineValues.set(`${name}.latency`, source.p95);
         if (source.p99 !== undefined) state.baselineValues.set(`${name}.p99`, source.p99);
@@ -434,7 +450,7 @@ export class DetectionService {
     for (const [name, signal] of Object.entries(plan.signals ?? {})) {
       if (signalKind(signal) !== 'ingest') continue;
       const { candidate, baseline } = this.labels(state);
-      for (const a of this.ingestArms(state, name, this.deps.config.service, plan.name, candidate, baseline, state.updatedAt)) { canaryTotal += a.canary.total; allTotal += a.canary.total + a.baseline.total; }
+      for (const a of this.ingestArms(state, name, this.deps.config.service, plan, candidate, baseline, state.updatedAt)) { canaryTotal += a.canary.total; allTotal += a.canary.total + a.baseline.total; }
     }
     return {
       serviceDown: impacts.includes('service_down') || httpDown || (errorRate !== undefined && errorRate >= 0.5),

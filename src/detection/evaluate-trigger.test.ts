@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TriggerConfig } from '../config/schema/triggers-schema.js';
 import { evaluateTrigger } from './evaluate-trigger.js';
+import { binOf, countAbove, HISTOGRAM_BINS } from '../signals/latency-histogram.js';
 import type { ActiveAlert, ArmBucket, Measurements, Sample } from './measurement.js';
 import { decideVerdict } from './verdict.js';
 
@@ -92,7 +93,7 @@ describe('canary judge trigger', () => {
     const arms = { requests: [{ at: NOW, canary: { total: 519, errors: 41, slow: 0 }, baseline: { total: 4731, errors: 52, slow: 0 } }] };
     const result = evaluateTrigger(canary, measurements({ arms }));
     expect(result.state).toBe('firing');
-    expect(result.explanation).toMatch(/^canary error rate 7\.9% \(41\/519\) vs baseline 1\.1% \(52\/4731\); Bayes factor [\d,]+ ≥ 1,000$/);
+    expect(result.explanation).toMatch(/^canary error rate 7\.9% \(41\/519\) vs baseline 1\.1% \(52\/4731\); Bayes factor [\d,.e+]+ ≥ 1,000$/);
   });
   it('is ok when the arms look alike and has no data without canary traffic', () => {
     const same = { requests: [{ at: NOW, canary: { total: 500, errors: 5, slow: 0 }, baseline: { total: 4500, errors: 45, slow: 0 } }] };
@@ -115,6 +116,40 @@ describe('canary judge trigger', () => {
     expect(result.state).toBe('firing');
     expect(result.values.alpha_per_metric).toBeCloseTo(0.0005);
     expect(result.explanation).toContain('share slower than baseline P95 20% (80/400)');
+  });
+});
+
+describe('canary judge with a latency margin (P95 +50%, sequentially)', () => {
+  // Baseline latencies 50-149 ms (P95 145 ms); each canary second has the same 100 requests × a factor.
+  const histogram = (factor: number) => {
+    const h = new Uint32Array(HISTOGRAM_BINS);
+    for (let i = 0; i < 100; i++) h[binOf((50 + i) * factor)] = (h[binOf((50 + i) * factor)] as number) + 1;
+    return h;
+  };
+  const seconds = (factor: number, count = 10): Record<string, ArmBucket[]> => {
+    const h = histogram(factor);
+    const slow = countAbove(h, 145);
+    return { requests: Array.from({ length: count }, (_, i) => ({ at: NOW - (count - i) * 1000, canary: { total: 100, errors: 0, slow, histogram: h }, baseline: { total: 900, errors: 0, slow: 45 } })) };
+  };
+  const withBaseline = (arms: Record<string, ArmBucket[]>): Measurements => ({ ...measurements({ arms }), baselineQuantile: (_signal, q) => (q === 0.95 ? 145 : 149) });
+  const margin: TriggerConfig = { canary: ['requests.p95'], margin: 0.5, severity: 'P1' };
+
+  it('fires when the new release is sure to be more than 50% slower at P95, and says against what', () => {
+    const result = evaluateTrigger(margin, withBaseline(seconds(2)));
+    expect(result.state).toBe('firing');
+    expect(result.explanation).toMatch(/^canary P95 \+50%: [\d.]+% \(\d+\/1000\) of canary requests slower than 218ms \(baseline P95 ≤ 145ms \+ 50%\), 5% allowed; Bayes factor [\d,.e+]+ ≥ 1,000$/);
+    expect(Number.isFinite(result.values['requests.p95.bayes_factor'])).toBe(true);
+    expect(result.values['requests.p95.threshold_ms']).toBeCloseTo(217.5);
+  });
+
+  it('does not fire on a regression inside the margin, where the plain judge (any increase) does', () => {
+    expect(evaluateTrigger(margin, withBaseline(seconds(1.3, 600))).state).toBe('ok');
+    expect(evaluateTrigger({ canary: ['requests.p95'], severity: 'P1' }, withBaseline(seconds(1.3, 600))).state).toBe('firing');
+  });
+
+  it('has no data until the baseline P95 is known', () => {
+    const result = evaluateTrigger(margin, measurements({ arms: seconds(2) }));
+    expect(result).toMatchObject({ state: 'no_data', explanation: 'requests.p95 (P95 +50%): not enough data (no baseline P95 yet)' });
   });
 });
 

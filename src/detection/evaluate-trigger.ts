@@ -28,7 +28,7 @@ export function evaluateTrigger(trigger: TriggerConfig, m: Measurements, default
       return { ...base, kind: 'baseline', ...baseline(trigger as Baseline, m) };
     case 'canary': {
       const t = trigger as Canary;
-      return { ...base, kind: 'canary', ...judgeCanary(t.canary, m, t.false_rollback_rate ?? defaultAlpha) };
+      return { ...base, kind: 'canary', ...judgeCanary(t.canary, m, t.false_rollback_rate ?? defaultAlpha, t.margin) };
     }
     case 'alert':
       return { ...base, kind: 'alert', ...alert(trigger as Alert, m) };

@@ -15,7 +15,8 @@ export interface Sample {
 /** One time bucket of concurrent traffic, per arm: what the canary judge counts. */
 export interface ArmBucket {
   at: number;
-  canary: { total: number; errors: number; slow: number };
+  /** `histogram`: the canary's latency histogram (latency-histogram.ts bins), when a margin test needs it. */
+  canary: { total: number; errors: number; slow: number; histogram?: ArrayLike<number> | undefined };
   baseline: { total: number; errors: number; slow: number };
 }
 
@@ -43,5 +44,10 @@ export interface Measurements {
    * before the release, as conservative upper bounds.
    */
   baselineRates?(signal: string): { errorRate: number; slowRate: number } | undefined;
+  /**
+   * The baseline's latency quantile q (0.95 for P95), fixed before the release (or from the stable arm's
+   * first minutes), as a one-sided 99% upper bound: what a `margin` test multiplies.
+   */
+  baselineQuantile?(signal: string, q: number): number | undefined;
   alerts(): ActiveAlert[];
 }

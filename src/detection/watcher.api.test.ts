@@ -118,7 +118,7 @@ environments:
     expect(watch.verdict).toBe('unhealthy');
     const judge = watch.triggers.find((t: { kind: string }) => t.kind === 'canary');
     expect(judge.state).toBe('firing');
-    expect(judge.explanation).toMatch(/^canary error rate 10% \(60\/600\) vs baseline 1\.1% \(60\/5400\); Bayes factor [\d,]+ ≥ 1,000$/);
+    expect(judge.explanation).toMatch(/^canary error rate 10% \(60\/600\) vs baseline 1\.1% \(60\/5400\); Bayes factor [\d,.e+]+ ≥ 1,000$/);
     // 10% > 5%: seed 002's tree says rollback within 15 minutes.
     expect(watch.decision).toMatchObject({ severity: 'P1', action: 'rollback', status: 'approved' });
     const types = events.map((e) => e.type);
@@ -175,6 +175,7 @@ environments:
     triggers:
       - { canary: [requests.error_rate, requests.latency], severity: P1 }
       - { signal: requests.p95, above_baseline: 50%, severity: P2 }
+      - { name: p95-margin, canary: [requests.p95], margin: 50%, severity: P2 }
 `;
     const parsed = parseConfig(yaml, 'ripcord.yaml', {});
     if (!parsed.ok) throw new Error('config should be valid');
@@ -204,9 +205,13 @@ environments:
     expect(watch?.verdict).toBe('unhealthy');
     const judge = watch?.triggers.find((t) => t.kind === 'canary');
     expect(judge?.state).toBe('firing');
-    expect(judge?.explanation).toMatch(/canary error rate 5% \(120\/2400\) vs baseline before release 1\.\d+%; Bayes factor [\d,]+ ≥ 2,000/);
+    expect(judge?.explanation).toMatch(/canary error rate 5% \(120\/2400\) vs baseline before release 1\.\d+%; Bayes factor [\d,.e+]+ ≥ 2,000/);
     expect(judge?.explanation).toContain('share slower than baseline P95');
     expect(watch?.triggers.find((t) => t.kind === 'baseline')?.state).toBe('firing');
+    // v2's P95 (≈ 260 ms) is more than 50% above v1's (≈ 145 ms): the margin test is sure of it.
+    const margin = watch?.triggers.find((t) => t.trigger === 'p95-margin');
+    expect(margin?.state).toBe('firing');
+    expect(margin?.explanation).toMatch(/^canary P95 \+50%: 10% \(240\/2400\) of canary requests slower than \d+ms \(baseline P95 ≤ \d+ms \+ 50%\), 5% allowed; Bayes factor/);
     // Outcomes that arrive late for a second the judge has read do not rewrite what it read.
     const judgedSecond = clock.now().getTime() - 30_000;
     for (let i = 0; i < 50; i++) sink.record({ service: 'pulse', environment: 'production', release: 'v2', ok: false, latencyMs: 90, at: judgedSecond });

@@ -119,7 +119,7 @@ export class OutcomeAggregator implements OutcomeSink {
    * Canary vs baseline per bucket over [from, to): what the canary judge counts. `slowAboveMs` is the
    * baseline's P95 fixed before the release; requests above it are "slow".
    */
-  arms(service: string, environment: string, canary: string[], baseline: string[], from: number, to: number, slowAboveMs: number | undefined): ArmBucket[] {
+  arms(service: string, environment: string, canary: string[], baseline: string[], from: number, to: number, slowAboveMs: number | undefined, withCanaryHistogram = false): ArmBucket[] {
     const byStart = new Map<number, ArmBucket>();
     const add = (releases: string[], arm: 'canary' | 'baseline') => {
       for (const release of releases) {
@@ -132,6 +132,12 @@ export class OutcomeAggregator implements OutcomeSink {
           row[arm].total += bucket.total;
           row[arm].errors += bucket.errors;
           row[arm].slow += slowAboveMs === undefined ? 0 : countAbove(bucket.histogram, slowAboveMs);
+          if (arm === 'canary' && withCanaryHistogram) {
+            // A copy: late outcomes must not change a bucket the judge has read.
+            const histogram = (row.canary.histogram as Uint32Array | undefined) ?? new Uint32Array(HISTOGRAM_BINS);
+            for (let i = 0; i < HISTOGRAM_BINS; i++) histogram[i] = (histogram[i] as number) + (bucket.histogram[i] as number);
+            row.canary.histogram = histogram;
+          }
         }
       }
     };

@@ -138,7 +138,7 @@ environments:
     expect(p95).toMatchObject({ state: 'firing', explanation: 'requests.p95 420ms vs baseline 250ms (+68%) > +50%' });
     const judge = watch?.triggers.find((t) => t.kind === 'canary');
     expect(judge?.state).toBe('firing');
-    expect(judge?.explanation).toMatch(/^canary error rate 10% \(\d+\/\d+\) vs baseline 1% \(\d+\/\d+\); Bayes factor [\d,]+ ≥ 1,000$/);
+    expect(judge?.explanation).toMatch(/^canary error rate 10% \(\d+\/\d+\) vs baseline 1% \(\d+\/\d+\); Bayes factor [\d,.e+]+ ≥ 1,000$/);
     expect(watch?.verdict).toBe('unhealthy');
   }, 30_000);
 });

@@ -37,6 +37,12 @@ const canaryTrigger = z.strictObject({
   canary: z.array(metricRef).min(1, { error: 'name at least one metric for the canary judge' }),
   /** α: the bound on the probability of rolling back a good release. */
   false_rollback_rate: percentField.optional(),
+  /**
+   * For latency metrics: how much slower counts as a regression. With `margin: 50%` the judge rolls back
+   * once it is sure the new release's P95 (P99 for `p99`) is more than 50% above the baseline's: the seeds'
+   * "P95 +50%" as a sequential test. Without it, any increase counts (requests slower than the baseline P95).
+   */
+  margin: percentField.optional(),
 });
 
 /** An external alert (Alertmanager) that fires the trigger while it is firing. */
