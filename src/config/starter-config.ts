@@ -33,6 +33,9 @@ environments:
       - { signal: requests.p95, above_baseline: 50%, severity: P1 }
       - { signal: health.failures, above: 3, within: 5m, severity: P0 }
       - { signal: reports.count, above: 10, within: 1h, severity: P1 }
+      # The first two as sequential tests: seconds instead of minutes, false rollbacks bounded by 0.1%:
+      # - { canary: [requests.error_rate], false_rollback_rate: 0.1%, severity: P1 }
+      # - { canary: [requests.p95], margin: 50%, severity: P1 }
 
     # How to undo a release, in order, then what proves it worked.
     rollback:

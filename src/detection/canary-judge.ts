@@ -1,7 +1,7 @@
 import { formatPercent } from '../core/percent.js';
 import { countAbove } from '../signals/latency-histogram.js';
 import { formatNumber } from './describe-trigger.js';
-import type { Measurements } from './measurement.js';
+import type { ArmBucket, JudgeMemo, Measurements } from './measurement.js';
 import { SequentialCountTest } from './sequential-count-test.js';
 import type { TriggerResult } from './trigger-result.js';
 
@@ -28,9 +28,26 @@ const ms = (value: number) => (value < 1000 ? `${Math.round(value)}ms` : `${(val
 const rate = (bad: number, total: number) => `${formatPercent(total > 0 ? bad / total : 0)} (${bad}/${total})`;
 
 /**
+ * A test fed the buckets in order. With the watcher's memo, only the buckets added since the last look:
+ * the watcher's buckets never change once judged, so this is the replay, without replaying a day of them
+ * on every tick. Without a memo (or when the buckets are not the ones fed before), a fresh replay.
+ */
+function fedTest(memo: JudgeMemo | undefined, key: string, alpha: number, buckets: ArmBucket[], feed: (test: SequentialCountTest, bucket: ArmBucket) => void): SequentialCountTest {
+  let entry = memo?.get(key);
+  if (!entry || entry.fed > buckets.length || (entry.fed > 0 && buckets[entry.fed - 1] !== entry.last)) {
+    entry = { test: new SequentialCountTest(alpha, JUDGE_STARTS), fed: 0, last: undefined };
+    memo?.set(key, entry);
+  }
+  for (let i = entry.fed; i < buckets.length; i++) feed(entry.test, buckets[i] as ArmBucket);
+  entry.fed = buckets.length;
+  entry.last = buckets.at(-1);
+  return entry.test;
+}
+
+/**
  * The sequential canary judge over every metric it watches, α split evenly across them (Bonferroni:
- * the chance that any one of k tests ever crosses is ≤ k · α/k). Replays the buckets each time, so it
- * is a pure function of the measurements: a few thousand buckets × 10 grid points is microseconds.
+ * the chance that any one of k tests ever crosses is ≤ k · α/k). A pure function of the measurements:
+ * the same buckets give the same result, whether replayed or fed through the watcher's memo.
  */
 export function judgeCanary(refs: string[], m: Measurements, alpha: number, margin?: number): Outcome {
   const alphaEach = alpha / refs.length;
@@ -50,7 +67,6 @@ export function judgeCanary(refs: string[], m: Measurements, alpha: number, marg
       if (result.state === 'no_data') missing += 1;
       continue;
     }
-    const test = new SequentialCountTest(alphaEach, JUDGE_STARTS);
     const buckets = m.arms(signal);
     // Concurrent arms (a canary) when most canary buckets also have baseline traffic; a plain deploy where
     // the old version drains for a few seconds is "before/after" and compares with the rate before.
@@ -58,11 +74,12 @@ export function judgeCanary(refs: string[], m: Measurements, alpha: number, marg
     const canaryOnly = buckets.filter((b) => b.canary.total > 0 && b.baseline.total === 0).length;
     const concurrent = both > 0 && (both >= canaryOnly || !m.baselineRates?.(signal));
     const reference = concurrent ? undefined : m.baselineRates?.(signal);
-    for (const bucket of buckets) {
+    const key = `${ref}|${alphaEach}|${reference ? `before:${reference.errorRate}:${reference.slowRate}` : 'concurrent'}`;
+    const test = fedTest(m.judgeMemo, key, alphaEach, buckets, (t, bucket) => {
       const canary = { total: bucket.canary.total, bad: bucket.canary[kind] };
-      if (reference) test.updateAgainstRate(canary, kind === 'errors' ? reference.errorRate : reference.slowRate, bucket.at);
-      else test.update(canary, { total: bucket.baseline.total, bad: bucket.baseline[kind] }, bucket.at);
-    }
+      if (reference) t.updateAgainstRate(canary, kind === 'errors' ? reference.errorRate : reference.slowRate, bucket.at);
+      else t.update(canary, { total: bucket.baseline.total, bad: bucket.baseline[kind] }, bucket.at);
+    });
     const state = test.state();
     const what = kind === 'errors' ? 'error rate' : 'share slower than baseline P95';
     if (state.canary.total === 0 || (!concurrent && !reference)) {
@@ -105,11 +122,9 @@ function judgeQuantile(ref: string, m: Measurements, alpha: number, margin: numb
   if (baseline === undefined) return { state: 'no_data', explanation: `${ref} (${rule}): not enough data (no baseline ${name} yet)`, values: {} };
   const threshold = (1 + margin) * baseline;
   const allowed = 1 - q;
-  const test = new SequentialCountTest(alpha, JUDGE_STARTS);
-  for (const bucket of m.arms(signal)) {
-    if (!bucket.canary.histogram) continue;
-    test.updateAgainstRate({ total: bucket.canary.total, bad: countAbove(bucket.canary.histogram, threshold) }, allowed, bucket.at);
-  }
+  const test = fedTest(m.judgeMemo, `${ref}|${alpha}|margin:${margin}:${threshold}`, alpha, m.arms(signal), (t, bucket) => {
+    if (bucket.canary.histogram) t.updateAgainstRate({ total: bucket.canary.total, bad: countAbove(bucket.canary.histogram, threshold) }, allowed, bucket.at);
+  });
   const state = test.state();
   if (state.canary.total === 0) return { state: 'no_data', explanation: `${ref} (${rule}): not enough data (0 canary requests)`, values: {} };
   const explanation = `canary ${rule}: ${rate(state.canary.bad, state.canary.total)} of canary requests slower than ${ms(threshold)} (baseline ${name} ≤ ${ms(baseline)} + ${formatPercent(margin)}), ${formatPercent(allowed)} allowed; Bayes factor ${formatNumber(state.bayesFactor)} ${state.rejected ? '≥' : '<'} ${formatNumber(state.threshold)}`;

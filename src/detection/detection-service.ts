@@ -17,7 +17,7 @@ import type { OutcomeAggregator, RollupRepository } from '../signals/outcome-agg
 import { fillQuery, PrometheusClient, type PromReading } from '../signals/prometheus-client.js';
 import { describeTrigger } from './describe-trigger.js';
 import { evaluateTrigger } from './evaluate-trigger.js';
-import type { ArmBucket, Measurements, Sample } from './measurement.js';
+import type { ArmBucket, JudgeMemo, Measurements, Sample } from './measurement.js';
 import type { TriggerResult } from './trigger-result.js';
 import { decideVerdict, type Verdict } from './verdict.js';
 
@@ -80,6 +80,8 @@ interface WatchState {
   promArms: Map<string, ArmBucket[]>;
   /** Ingest buckets the canary judge has read, per signal, up to (not including) `until`: never changed after. */
   judgedArms: Map<string, { until: number; buckets: ArmBucket[] }>;
+  /** The canary judge's tests over those buckets, fed only what is new on each tick. */
+  judgeMemo: JudgeMemo;
   triggerStates: Map<string, TriggerResult['state']>;
   firstBad: Set<string>;
   verdict?: Verdict | undefined;
@@ -97,6 +99,7 @@ function upperQuantile(latencies: { histogram: Uint32Array; total: number } | un
   if (!latencies || latencies.total === 0) return undefined;
   return quantileOf(latencies.histogram, Math.min(1, q + 2.326 * Math.sqrt((q * (1 - q)) / latencies.total)));
 }
+
 /** A conservative upper bound for a rate measured as bad/total (≈ 97.5% Poisson bound). */
 const upperRate = (bad: number, total: number) => (bad + 2 * Math.sqrt(bad) + 3) / total;
 
@@ -218,6 +221,7 @@ export class DetectionService {
       promCounters: new Map(),
       promArms: new Map(),
       judgedArms: new Map(),
+      judgeMemo: new Map(),
       triggerStates: new Map(),
       firstBad: new Set(),
       updatedAt: this.now(),
@@ -281,6 +285,7 @@ export class DetectionService {
       arms: (signal) => state.promArms.get(signal) ?? this.ingestArms(state, signal, service, plan, candidate, baseline, now),
       baselineRates: () => state.baselineRates,
       baselineQuantile: (_signal, q) => upperQuantile(state.baselineLatency, q),
+      judgeMemo: state.judgeMemo,
       alerts: () => this.deps.alerts.forEnvironment(plan.name, alertMatchers),
     };
     const results = plan.triggers.map((trigger) => evaluateTrigger(trigger, measurements, this.deps.alpha));

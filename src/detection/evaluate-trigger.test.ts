@@ -119,6 +119,29 @@ describe('canary judge trigger', () => {
   });
 });
 
+describe('canary judge memo', () => {
+  it('feeds only new buckets between looks and gives exactly what a replay gives', () => {
+    const trigger: TriggerConfig = { canary: ['requests.error_rate', 'requests.latency'], severity: 'P1' };
+    const buckets: ArmBucket[] = [];
+    const memo = new Map();
+    const growing: Measurements = { ...measurements({}), arms: () => buckets, judgeMemo: memo };
+    for (let second = 0; second < 400; second++) {
+      const errors = second >= 250 ? 4 : second % 3 === 0 ? 1 : 0;
+      buckets.push({ at: NOW + second * 1000, canary: { total: 100, errors, slow: 5 + (second % 2) }, baseline: { total: 1900, errors: 19, slow: 95 } });
+      if (second % 50 !== 49) continue;
+      const fed = evaluateTrigger(trigger, growing);
+      const replayed = evaluateTrigger(trigger, measurements({ arms: { requests: [...buckets] } }));
+      expect(fed.explanation).toBe(replayed.explanation);
+      expect(fed.values).toEqual(replayed.values);
+    }
+    expect(evaluateTrigger(trigger, growing).state).toBe('firing');
+    expect([...memo.values()].map((entry) => entry.fed)).toEqual([400, 400]);
+    // Other buckets (a new release's) start over rather than continue the old test.
+    const other: Measurements = { ...measurements({}), arms: () => buckets.slice(0, 100).map((b) => ({ ...b })), judgeMemo: memo };
+    expect(evaluateTrigger(trigger, other).explanation).toBe(evaluateTrigger(trigger, measurements({ arms: { requests: buckets.slice(0, 100) } })).explanation);
+  });
+});
+
 describe('canary judge with a latency margin (P95 +50%, sequentially)', () => {
   // Baseline latencies 50-149 ms (P95 145 ms); each canary second has the same 100 requests × a factor.
   const histogram = (factor: number) => {

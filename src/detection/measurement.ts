@@ -1,3 +1,5 @@
+import type { SequentialCountTest } from './sequential-count-test.js';
+
 /**
  * What signals yield and triggers read. A failed read is a sample with an `error`, never an exception:
  * triggers turn it into "no data", and the verdict into `inconclusive` (pause and page, never roll back).
@@ -19,6 +21,12 @@ export interface ArmBucket {
   canary: { total: number; errors: number; slow: number; histogram?: ArrayLike<number> | undefined };
   baseline: { total: number; errors: number; slow: number };
 }
+
+/**
+ * The canary judge's tests per metric, with how many buckets each has been fed: kept by the watcher per
+ * release so that a tick feeds only new buckets (judged buckets never change).
+ */
+export type JudgeMemo = Map<string, { test: SequentialCountTest; fed: number; last: ArmBucket | undefined }>;
 
 /** An external alert (Alertmanager) as the alert trigger sees it. */
 export interface ActiveAlert {
@@ -49,5 +57,7 @@ export interface Measurements {
    * first minutes), as a one-sided 99% upper bound: what a `margin` test multiplies.
    */
   baselineQuantile?(signal: string, q: number): number | undefined;
+  /** Where the canary judge keeps its tests between looks (the watcher's, per release); none: replay. */
+  judgeMemo?: JudgeMemo | undefined;
   alerts(): ActiveAlert[];
 }
