@@ -41,10 +41,14 @@ async function waitFor(url, ms = 30_000) {
   }
 }
 
-process.on('SIGINT', () => {
-  for (const child of children) child.kill('SIGTERM');
-  process.exit(0);
-});
+// Ctrl-C, and also a plain `kill` or a supervisor's SIGTERM: otherwise the apps and the control plane
+// outlive the quickstart and keep ports 4747 and 8080-8082, and the next `npm start` cannot listen.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    for (const child of children) child.kill('SIGTERM');
+    process.exit(0);
+  });
+}
 
 run('app 1.0.0', process.execPath, [join(here, 'app.mjs')], { VERSION: '1.0.0', PORT: '8081' });
 run('app 2.0.0', process.execPath, [join(here, 'app.mjs')], { VERSION: '2.0.0', PORT: '8082' });
