@@ -132,13 +132,15 @@ export class KayentaMannWhitney implements Detector {
   }
 }
 
+/** The server's start schedule (canary-judge.ts) in the benchmark's seconds: every minute, and after every 50 bad requests. */
+export const JUDGE_STARTS_IN_SECONDS = { startEvery: 60, pacedEvery: PACED_EVERY_BAD } as const;
+
 /** ripcord's sequential canary judge (src/detection/sequential-count-test.ts), checked every step. */
 export class SequentialJudge implements Detector {
   readonly name = 'ripcord sequential judge';
   private readonly test: SequentialCountTest;
   constructor(alpha = 0.001) {
-    // The server's schedule, in the benchmark's seconds: a start every minute and one every 50 bad requests.
-    this.test = new SequentialCountTest(alpha, { startEvery: 60, pacedEvery: PACED_EVERY_BAD });
+    this.test = new SequentialCountTest(alpha, JUDGE_STARTS_IN_SECONDS);
   }
   step(s: Step): boolean {
     this.test.update({ total: s.canaryN, bad: s.canaryBad }, { total: s.baseN, bad: s.baseBad }, s.start);

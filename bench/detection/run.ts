@@ -12,9 +12,8 @@
 import { writeFileSync } from 'node:fs';
 import { formatDuration } from '../../src/core/duration.js';
 import { seededRandom } from '../../src/test-support/seeded-random.js';
-import { PACED_EVERY_BAD } from '../../src/detection/canary-judge.js';
 import { SequentialCountTest } from '../../src/detection/sequential-count-test.js';
-import { ArgoInterval, type Detector, KayentaMannWhitney, OracleSprt, SeedsRule, SequentialJudge, upperTail } from './detectors.js';
+import { ArgoInterval, type Detector, KayentaMannWhitney, JUDGE_STARTS_IN_SECONDS, OracleSprt, SeedsRule, SequentialJudge, upperTail } from './detectors.js';
 import { measureIngest } from './ingest-throughput.js';
 import { type Scenario, simulate, sprtSeconds } from './simulate.js';
 
@@ -383,7 +382,7 @@ out();
 const aboveMargin = (factor: number) => upperTail(1.6448536 + Math.log(1.5 / factor) / SIGMA);
 class MarginJudge implements Detector {
   readonly name = 'ripcord judge, margin 50%';
-  private readonly test = new SequentialCountTest(ALPHA, { startEvery: 60, pacedEvery: PACED_EVERY_BAD });
+  private readonly test = new SequentialCountTest(ALPHA, JUDGE_STARTS_IN_SECONDS);
   step(s: { start: number; canaryN: number; canaryBad: number }): boolean {
     this.test.updateAgainstRate({ total: s.canaryN, bad: s.canaryBad }, 0.05, s.start);
     return this.test.rejected;
