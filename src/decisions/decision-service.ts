@@ -70,7 +70,7 @@ export class DecisionService {
     return decision;
   }
 
-  list(filter: { service?: string | undefined; environment?: string | undefined; limit?: number | undefined }): Promise<Decision[]> {
+  list(filter: { service?: string | undefined; environment?: string | undefined; environments?: readonly string[] | undefined; limit?: number | undefined }): Promise<Decision[]> {
     return this.repository.list({ ...filter, limit: Math.min(filter.limit ?? 50, 200) });
   }
 

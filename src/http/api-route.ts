@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Role } from '../auth/roles.js';
 import type { ApiToken } from '../auth/token-service.js';
+import type { ActsOn } from './authorization.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -13,6 +14,10 @@ export interface RouteContext<P, Q, B> {
   token: ApiToken | undefined;
   /** Who to write in the audit log: the token's name. */
   actor: string;
+  /** The token's environments, for lists and aggregates to filter by; undefined = every environment. */
+  scope: readonly string[] | undefined;
+  /** The environment the route acts on, resolved by the server (for `environment` routes, e.g. OFREP's header). */
+  environment: string | undefined;
   request: FastifyRequest;
   reply: FastifyReply;
 }
@@ -30,8 +35,15 @@ export interface ApiRoute<P extends Schema | undefined = Schema | undefined, Q e
   path: string;
   summary: string;
   tag: string;
-  /** Least role allowed; `null` for public routes (health, metrics, the OpenAPI document). */
-  role: Role | null;
+  /** Least role allowed (or any of several); `null` for public routes (health, metrics, the OpenAPI document). */
+  role: Role | readonly Role[] | null;
+  /** What the route acts on: the server checks the token's environments against it before the handler runs. */
+  acts: ActsOn;
+  /**
+   * A query parameter that may carry a signed, expiring credential instead of a bearer header (browsers'
+   * EventSource cannot send headers); it names a token, which is then checked like a bearer token.
+   */
+  signedAccess?: string;
   params?: P;
   query?: Q;
   body?: B;

@@ -1,13 +1,15 @@
 import { createGunzip } from 'node:zlib';
 import cors from '@fastify/cors';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { Counter } from 'prom-client';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { roleAllows } from '../auth/roles.js';
 import type { ApiToken, TokenService } from '../auth/token-service.js';
 import { isRipcordError, RipcordError } from '../core/errors.js';
 import { redact } from '../core/secrets.js';
 import type { ApiRoute } from './api-route.js';
+import { AuthFailureLimiter } from './auth-failure-limiter.js';
+import { type ActsOn, anyRoleAllows, authorize, type ObjectResolvers } from './authorization.js';
 import { codeForStatus, STATUS_OF } from './error-status.js';
 import type { HttpMetrics } from './http-metrics.js';
 
@@ -20,7 +22,15 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Browser origins allowed to call what browser apps call (OFREP, the flag stream, the banner, /status). */
   corsOrigins?: string[] | undefined;
+  /** How the server finds the environment of an object a route names by id (authorization). */
+  resolvers?: ObjectResolvers | undefined;
+  /** Checks a signed stream credential for an environment; returns the id of the token it was issued to. */
+  verifySignedAccess?: ((access: string, environment: string) => string) | undefined;
+  /** Failed authentications per minute per client address before 429 (default 20). */
+  authFailureLimit?: number | undefined;
 }
+
+export const DEFAULT_AUTH_FAILURE_LIMIT = 20;
 
 /** What a browser app on another origin calls; the rest of the API is for people and machines, never CORS-open. */
 const BROWSER_ROUTES = /^\/(ofrep\/v1\/|api\/v1\/environments\/[^/]+\/(flags\/stream|banner)(\?|$)|status(\?|$))/;
@@ -50,18 +60,6 @@ function bearer(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/** The environment a request touches, for tokens limited to some environments. */
-function environmentOf(...sources: unknown[]): string | undefined {
-  for (const source of sources) {
-    if (source && typeof source === 'object') {
-      const record = source as Record<string, unknown>;
-      const value = record.env ?? record.environment;
-      if (typeof value === 'string') return value;
-    }
-  }
-  return undefined;
-}
-
 /** The HTTP server: auth, validation, errors → statuses, metrics; features bring their routes. */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -80,6 +78,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isRipcordError(error)) {
+      if (error.code === 'forbidden') request.log.warn({ ip: request.ip, route: request.routeOptions.url, reason: redact(error.message) }, 'request refused by authorization');
       void reply.code(STATUS_OF[error.code]).send(errorBody(error.code, error.message, error.issues));
       return;
     }
@@ -124,22 +123,59 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     options.metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
+  const failures = new AuthFailureLimiter(options.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT);
+  const authMetrics = {
+    failed: new Counter({ name: 'ripcord_auth_failures_total', help: 'Requests refused because their token was missing, unknown or revoked, by reason.', labelNames: ['reason'] as const, registers: [options.metrics.registry] }),
+    limited: new Counter({ name: 'ripcord_auth_rate_limited_total', help: 'Requests refused with 429 because their address failed authentication too often.', registers: [options.metrics.registry] }),
+  };
+  const refuseAuthentication = (request: FastifyRequest, reply: FastifyReply, reason: 'missing_token' | 'unknown_token' | 'bad_signed_access'): never => {
+    failures.record(request.ip);
+    authMetrics.failed.inc({ reason });
+    // Never the credential itself: the address, the route and why.
+    request.log.warn({ ip: request.ip, route: request.routeOptions.url, reason }, 'authentication failed');
+    void reply.header('www-authenticate', 'Bearer');
+    throw new RipcordError(
+      'unauthorized',
+      reason === 'missing_token' ? 'this endpoint needs a bearer token (Authorization: Bearer rcp_…)' : reason === 'unknown_token' ? 'the bearer token is unknown or revoked' : 'the signed access in this URL is not valid',
+    );
+  };
+  const signedToken = async (request: FastifyRequest, reply: FastifyReply, access: string, acts: ActsOn, params: unknown): Promise<ApiToken> => {
+    const environment = acts.on === 'environment' && acts.in === 'params' ? (params as Record<string, unknown> | undefined)?.[acts.field] : undefined;
+    let tokenId: string | undefined;
+    try {
+      if (typeof environment === 'string' && options.verifySignedAccess) tokenId = options.verifySignedAccess(access, environment);
+    } catch (error) {
+      request.log.warn({ ip: request.ip, reason: (error as Error).message }, 'signed access refused');
+    }
+    const token = tokenId ? await options.tokens.active(tokenId) : undefined;
+    return token ?? refuseAuthentication(request, reply, 'bad_signed_access');
+  };
+
+  const checkRole = (route: ApiRoute, token: ApiToken) => {
+    if (route.role && !anyRoleAllows(token.role, route.role)) {
+      throw new RipcordError('forbidden', `token "${token.name}" has role ${token.role}; ${route.method} ${route.path} needs ${[route.role].flat().join(' or ')}`);
+    }
+  };
+
   for (const route of options.routes) {
     app.route({
       method: route.method,
       url: route.path.replace(/\{(\w+)\}/g, ':$1'),
       handler: async (request, reply) => {
         let token: ApiToken | undefined;
+        const secret = route.role ? bearer(request) : undefined;
+        // A signed credential in the URL stands for a token on the routes that take one (EventSource).
+        const signed = route.signedAccess && !secret ? (request.query as Record<string, unknown> | undefined)?.[route.signedAccess] : undefined;
         if (route.role) {
-          const secret = bearer(request);
+          const wait = failures.retryAfter(request.ip);
+          if (wait > 0) {
+            authMetrics.limited.inc();
+            void reply.header('retry-after', String(wait));
+            throw new RipcordError('rate_limited', `too many failed authentications from ${request.ip} in the last minute (limit ${failures.limit}); retry after ${wait} s`);
+          }
           token = secret ? await options.tokens.authenticate(secret) : undefined;
-          if (!token) {
-            void reply.header('www-authenticate', 'Bearer');
-            throw new RipcordError('unauthorized', secret ? 'the bearer token is unknown or revoked' : 'this endpoint needs a bearer token (Authorization: Bearer rcp_…)');
-          }
-          if (!roleAllows(token.role, route.role)) {
-            throw new RipcordError('forbidden', `token "${token.name}" has role ${token.role}; ${route.method} ${route.path} needs ${route.role}`);
-          }
+          if (!token && typeof signed !== 'string') refuseAuthentication(request, reply, secret ? 'unknown_token' : 'missing_token');
+          if (token) checkRole(route, token);
         }
         const parse = <S extends z.ZodType | undefined>(schema: S, value: unknown, where: 'body' | 'query' | 'params') => {
           if (!schema) return undefined;
@@ -149,12 +185,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         };
         const params = parse(route.params, request.params, 'params');
         const query = parse(route.query, request.query, 'query');
-        const body = parse(route.body, request.body, 'body');
-        const environment = environmentOf(params, body, query);
-        if (token?.environments && environment && !token.environments.includes(environment)) {
-          throw new RipcordError('forbidden', `token "${token.name}" is limited to ${token.environments.join(', ')}; it cannot act on ${environment}`);
+        if (route.role && !token && typeof signed === 'string') {
+          token = await signedToken(request, reply, signed, route.acts, params);
+          checkRole(route, token);
         }
-        const result = await route.handler({ params, query, body, token, actor: token?.name ?? 'anonymous', request, reply });
+        const body = parse(route.body, request.body, 'body');
+        const { scope, environment } = await authorize(route.acts, token, { params, query, body, headers: request.headers }, options.resolvers ?? {});
+        const result = await route.handler({ params, query, body, token, actor: token?.name ?? 'anonymous', scope, environment, request, reply });
         if (reply.sent) return reply;
         void reply.code(route.status ?? 200);
         if (route.produces) void reply.type(route.produces);

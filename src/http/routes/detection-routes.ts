@@ -78,6 +78,24 @@ export const environmentWatchSchema = z.object({
   updatedAt: z.string(),
 });
 
+/** The label that names an alert's environment (Alertmanager's convention, or the short form). */
+const environmentLabel = (alert: { labels: Record<string, string> }): string | undefined => alert.labels.environment ?? alert.labels.env;
+
+/**
+ * The environments a delivery's alerts name. An alert without an environment label matches every
+ * environment whose `match` it fits, so only an unlimited token may send one — or a token limited to
+ * one environment, for which the alert is taken as that environment's.
+ */
+export function alertEnvironments(body: unknown, scope: readonly string[] | undefined): readonly string[] | 'all' {
+  const named = new Set<string>();
+  for (const alert of (body as z.output<typeof alertmanagerBody>).alerts) {
+    const environment = environmentLabel(alert) ?? (scope?.length === 1 ? scope[0] : undefined);
+    if (environment === undefined) return 'all';
+    named.add(environment);
+  }
+  return [...named];
+}
+
 function checkEnvironment(config: RipcordConfig | undefined, environment: string, field: string): void {
   if (config && !config.environments[environment]) {
     throw new RipcordError('not_found', `environment "${environment}" is not in ripcord.yaml (known: ${Object.keys(config.environments).join(', ')})`, [{ path: field, message: 'unknown environment' }]);
@@ -96,6 +114,7 @@ export function detectionRoutes(deps: { detection?: DetectionModule | undefined;
       summary: 'Push a batch of request outcomes (gzip accepted) for the canary judge and the request triggers',
       tag: 'signals',
       role: 'ingest',
+      acts: { on: 'environment', in: 'body', field: 'environment' },
       body: ingestBody,
       response: z.object({ accepted: z.number() }),
       status: 202,
@@ -131,10 +150,14 @@ export function detectionRoutes(deps: { detection?: DetectionModule | undefined;
       summary: "Alertmanager's webhook (payload version 4): firing alerts fire alert triggers, resolved ones end them",
       tag: 'signals',
       role: 'ingest',
+      acts: { on: 'environments', named: ({ body }, scope) => alertEnvironments(body, scope) },
       body: alertmanagerBody,
       response: z.object({ firing: z.number(), resolved: z.number() }),
-      handler: async ({ body }) => {
-        const result = module.alerts.apply(body.alerts, module.clock.now().getTime());
+      handler: async ({ body, scope }) => {
+        // A token limited to one environment speaks for it: its unlabelled alerts are that environment's.
+        const only = scope?.length === 1 ? scope[0] : undefined;
+        const alerts = only ? body.alerts.map((alert) => (environmentLabel(alert) ? alert : { ...alert, labels: { ...alert.labels, environment: only } })) : body.alerts;
+        const result = module.alerts.apply(alerts, module.clock.now().getTime());
         void module.detection.tick().catch(() => undefined);
         return result;
       },
@@ -145,6 +168,7 @@ export function detectionRoutes(deps: { detection?: DetectionModule | undefined;
       summary: 'Count a user-reported bug against an environment (the seeds: "> 10 in 1 hour")',
       tag: 'signals',
       role: 'ingest',
+      acts: { on: 'environment', in: 'body', field: 'environment' },
       body: z.strictObject({
         service: nameField.optional(),
         environment: nameField,
@@ -169,6 +193,7 @@ export function detectionRoutes(deps: { detection?: DetectionModule | undefined;
       summary: "The watcher's live verdict for an environment: triggers, signal values, decision",
       tag: 'detection',
       role: 'viewer',
+      acts: { on: 'environment', in: 'params', field: 'environment' },
       params: z.strictObject({ environment: nameField }),
       query: z.strictObject({ service: nameField.optional() }),
       response: environmentWatchSchema,
@@ -185,9 +210,10 @@ export function detectionRoutes(deps: { detection?: DetectionModule | undefined;
       summary: 'Decisions made by the policy, newest first',
       tag: 'decisions',
       role: 'viewer',
+      acts: { on: 'list', in: 'query', field: 'environment' },
       query: z.strictObject({ service: nameField.optional(), environment: nameField.optional(), limit: limitField }),
       response: z.object({ decisions: z.array(decisionSchema) }),
-      handler: async ({ query }) => ({ decisions: await module.decisions.list(query) }),
+      handler: async ({ query, scope }) => ({ decisions: await module.decisions.list({ ...query, environments: scope }) }),
     }),
     defineRoute({
       method: 'GET',
@@ -195,6 +221,7 @@ export function detectionRoutes(deps: { detection?: DetectionModule | undefined;
       summary: 'One decision with its inputs',
       tag: 'decisions',
       role: 'viewer',
+      acts: { on: 'decision', param: 'id' },
       params: z.strictObject({ id: z.string().min(1).max(100) }),
       response: decisionSchema,
       handler: async ({ params }) => module.decisions.get(params.id),
@@ -206,6 +233,7 @@ export function detectionRoutes(deps: { detection?: DetectionModule | undefined;
         summary: verb === 'approve' ? 'Approve a pending decision (e.g. rollback after approval)' : 'Veto a decision before it is acted on',
         tag: 'decisions',
         role: 'operator',
+        acts: { on: 'decision', param: 'id' },
         params: z.strictObject({ id: z.string().min(1).max(100) }),
         body: z.strictObject({ reason: z.string().max(2000).optional() }).optional(),
         response: decisionSchema,

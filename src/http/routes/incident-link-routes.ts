@@ -41,6 +41,7 @@ export function incidentLinkRoutes(deps: { incidents: IncidentService; ackSecret
       summary: 'A signed acknowledgement link: shows the incident and a button that acknowledges it (no token)',
       tag: 'incidents',
       role: null,
+      acts: { on: 'nothing' },
       query: ackFields,
       handler: async ({ query, reply }) => {
         check(query);
@@ -60,6 +61,7 @@ export function incidentLinkRoutes(deps: { incidents: IncidentService; ackSecret
       summary: 'Acknowledge through a signed link (form or JSON body with the link\'s fields; no token)',
       tag: 'incidents',
       role: null,
+      acts: { on: 'nothing' },
       body: ackFields,
       handler: async ({ body, request, reply }) => {
         check(body);
@@ -74,6 +76,7 @@ export function incidentLinkRoutes(deps: { incidents: IncidentService; ackSecret
       summary: 'The in-app banner for an environment while an incident is open (no token; public words only)',
       tag: 'incidents',
       role: null,
+      acts: { on: 'nothing' },
       params: z.strictObject({ env: nameField }),
       handler: async ({ params, reply }) => {
         const known = Object.keys(deps.config?.environments ?? {});
