@@ -128,11 +128,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     failed: new Counter({ name: 'ripcord_auth_failures_total', help: 'Requests refused because their token was missing, unknown or revoked, by reason.', labelNames: ['reason'] as const, registers: [options.metrics.registry] }),
     limited: new Counter({ name: 'ripcord_auth_rate_limited_total', help: 'Requests refused with 429 because their address failed authentication too often.', registers: [options.metrics.registry] }),
   };
+  // A valid token is never refused; an address past the limit of failures gets 429 for its next failures
+  // (logged once when it crosses, so a scanner cannot flood the log) until a minute passes without them.
   const refuseAuthentication = (request: FastifyRequest, reply: FastifyReply, reason: 'missing_token' | 'unknown_token' | 'bad_signed_access'): never => {
+    const wait = failures.retryAfter(request.ip);
     failures.record(request.ip);
     authMetrics.failed.inc({ reason });
+    if (wait > 0) {
+      authMetrics.limited.inc();
+      void reply.header('retry-after', String(wait));
+      throw new RipcordError('rate_limited', `too many failed authentications from ${request.ip} in the last minute (limit ${failures.limit}); retry after ${wait} s`);
+    }
     // Never the credential itself: the address, the route and why.
-    request.log.warn({ ip: request.ip, route: request.routeOptions.url, reason }, 'authentication failed');
+    const crossed = failures.retryAfter(request.ip) > 0;
+    request.log.warn({ ip: request.ip, route: request.routeOptions.url, reason, ...(crossed ? { limited: `next failures answer 429 for up to a minute` } : {}) }, 'authentication failed');
     void reply.header('www-authenticate', 'Bearer');
     throw new RipcordError(
       'unauthorized',
@@ -167,12 +176,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         // A signed credential in the URL stands for a token on the routes that take one (EventSource).
         const signed = route.signedAccess && !secret ? (request.query as Record<string, unknown> | undefined)?.[route.signedAccess] : undefined;
         if (route.role) {
-          const wait = failures.retryAfter(request.ip);
-          if (wait > 0) {
-            authMetrics.limited.inc();
-            void reply.header('retry-after', String(wait));
-            throw new RipcordError('rate_limited', `too many failed authentications from ${request.ip} in the last minute (limit ${failures.limit}); retry after ${wait} s`);
-          }
           token = secret ? await options.tokens.authenticate(secret) : undefined;
           if (!token && typeof signed !== 'string') refuseAuthentication(request, reply, secret ? 'unknown_token' : 'missing_token');
           if (token) checkRole(route, token);
