@@ -1,4 +1,3 @@
-import { createGunzip } from 'node:zlib';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Counter } from 'prom-client';
@@ -12,6 +11,7 @@ import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { type ActsOn, anyRoleAllows, authorize, type ObjectResolvers } from './authorization.js';
 import { codeForStatus, STATUS_OF } from './error-status.js';
 import type { HttpMetrics } from './http-metrics.js';
+import { registerBodyParsing } from './request-body.js';
 
 export interface ServerOptions {
   routes: readonly ApiRoute[];
@@ -53,6 +53,21 @@ function validationError(where: 'body' | 'query' | 'params', error: z.ZodError):
   return new RipcordError('invalid_input', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
 }
 
+/** Fastify's own refusals of a request (before any route runs), said with what is wrong and where. */
+function fastifyRefusal(error: FastifyError, request: FastifyRequest, bodyLimit: number): { message: string; path: string } {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { message: `request body is larger than the ${bodyLimit} bytes allowed`, path: 'body' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { message: `Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')} is not accepted; send application/json`, path: 'headers.content-type' };
+    case 'Z_DATA_ERROR':
+    case 'Z_BUF_ERROR':
+      return { message: `the body is not valid ${request.headers['content-encoding']} data: ${error.message}`, path: 'body' };
+    default:
+      return { message: error.message, path: 'body' };
+  }
+}
+
 function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (!header) return undefined;
@@ -69,6 +84,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     requestIdHeader: 'x-request-id',
     // Streams (flag changes over SSE) never go idle; closing the server must end them.
     forceCloseConnections: true,
+    // What the router refuses before any route runs (a path with a bad %-escape), in our error shape.
+    frameworkErrors: (error, request, reply) => {
+      const message = error.code === 'FST_ERR_BAD_URL' ? `the path ${JSON.stringify(request.url.split('?')[0])} has an invalid %-escape` : error.message;
+      void (reply as FastifyReply).code(400).send(errorBody('invalid_input', message, [{ path: 'path', message }]));
+    },
   });
 
   if (options.corsOrigins?.length) {
@@ -78,6 +98,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isRipcordError(error)) {
+      // A RipcordError with its own HTTP status (415 from body parsing) keeps it.
+      const own = (error as { statusCode?: number }).statusCode;
+      if (own) {
+        void reply.code(own).send(errorBody(error.code, error.message, error.issues));
+        return;
+      }
       if (error.code === 'forbidden') request.log.warn({ ip: request.ip, route: request.routeOptions.url, reason: redact(error.message) }, 'request refused by authorization');
       void reply.code(STATUS_OF[error.code]).send(errorBody(error.code, error.message, error.issues));
       return;
@@ -85,33 +111,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const status = error.statusCode ?? 500;
     if (status < 500) {
       // Fastify's own 4xx: malformed JSON, body too large, unsupported content type.
-      const message = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `request body is larger than the ${options.bodyLimit ?? 1024 * 1024} bytes allowed` : error.message;
-      void reply.code(status).send(errorBody(codeForStatus(status), message, [{ path: 'body', message }]));
+      const { message, path } = fastifyRefusal(error, request, options.bodyLimit ?? 1024 * 1024);
+      void reply.code(status).send(errorBody(codeForStatus(status), message, [{ path, message }]));
       return;
     }
     request.log.error({ err: { message: redact(error.message), stack: redact(error.stack ?? '') } }, 'unhandled error');
     void reply.code(500).send(errorBody('internal', `internal error; the server log has the details under request id ${request.id}`));
   });
 
-  // `Content-Encoding: gzip` bodies (ingest batches) are unzipped before parsing. The body limit applies
-  // to the unzipped bytes (so no zip bombs); `receivedEncodedLength` lets Fastify check Content-Length
-  // against the bytes actually received.
-  app.addHook('preParsing', async (request, _reply, payload) => {
-    if (request.headers['content-encoding'] !== 'gzip') return payload;
-    const gunzip = createGunzip();
-    const counted = gunzip as typeof gunzip & { receivedEncodedLength?: number };
-    counted.receivedEncodedLength = 0;
-    payload.on('data', (chunk: Buffer) => {
-      counted.receivedEncodedLength = (counted.receivedEncodedLength ?? 0) + chunk.length;
-    });
-    payload.pipe(gunzip);
-    return gunzip;
-  });
-
-  // HTML forms (the signed acknowledgement page) post URL-encoded fields.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(String(body))));
-  });
+  registerBodyParsing(app);
 
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));

@@ -11,6 +11,11 @@ import { serviceOf } from './release-routes.js';
 /** At most this many outcomes per batch; the client helper sends smaller ones. */
 export const MAX_INGEST_BATCH = 10_000;
 
+/** The end of JavaScript's Date range. */
+const MAX_TIME_MS = 8.64e15;
+/** Outcomes stamped further ahead of the server's clock than this are refused (clock skew is minutes, not days). */
+const MAX_FUTURE_MS = 86_400_000;
+
 const outcomeSchema = z.object({
   /** The release (version or id) that served the request, or the arm. */
   release: z.string().min(1).max(128).optional(),
@@ -20,7 +25,7 @@ const outcomeSchema = z.object({
   latency_ms: z.number().nonnegative(),
   route: z.string().max(500).optional(),
   /** Epoch ms or ISO time; default: when the server received it. */
-  at: z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).optional(),
+  at: z.union([z.number().int().nonnegative().max(MAX_TIME_MS), z.iso.datetime({ offset: true })]).optional(),
 });
 
 const ingestBody = z.strictObject({
@@ -138,6 +143,10 @@ export function detectionRoutes(deps: { detection?: DetectionModule | undefined;
             route: o.route,
             at: o.at === undefined ? received : typeof o.at === 'number' ? o.at : Date.parse(o.at),
           };
+          const at = (outcomes[i] as RequestOutcome).at;
+          if (!Number.isFinite(at) || at > received + MAX_FUTURE_MS) {
+            throw new RipcordError('invalid_input', `body.outcomes.${i}.at: more than a day ahead of the server's clock (${new Date(received).toISOString()})`, [{ path: `body.outcomes.${i}.at`, message: 'more than a day in the future' }]);
+          }
         }
         // Validated whole before any is recorded: a bad batch records nothing.
         module.aggregator.recordMany(outcomes);

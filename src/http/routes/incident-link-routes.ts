@@ -10,7 +10,8 @@ import { defineRoute } from '../api-route.js';
 import { nameField } from './api-schemas.js';
 
 const FIVE_MINUTES = 5 * 60_000;
-const ackFields = z.strictObject({
+// Not strict: mail clients and chat apps add tracking parameters (utm_source, …) to links; they are ignored.
+const ackFields = z.object({
   incident: z.string().min(1).max(100),
   who: z.string().min(1).max(200),
   expires: z.string().regex(/^\d+$/, 'expected a time in milliseconds'),
