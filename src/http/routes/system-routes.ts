@@ -60,10 +60,10 @@ export function systemRoutes(deps: SystemDeps) {
     defineRoute({
       method: 'GET',
       path: '/metrics',
-      summary: 'Prometheus metrics (text exposition format)',
+      summary: 'Prometheus metrics (text exposition format); a viewer token without an environment limit (labels name every environment)',
       tag: 'system',
-      role: null,
-      acts: { on: 'nothing' },
+      role: 'viewer',
+      acts: { on: 'everything' },
       produces: 'text/plain; version=0.0.4; charset=utf-8',
       handler: async () => deps.metrics.registry.metrics(),
     }),
