@@ -7,7 +7,9 @@ export interface StreamLimits {
   total: number;
 }
 
-export const DEFAULT_STREAM_LIMITS: StreamLimits = { perToken: 100, total: 10_000 };
+// A browser app's `flags` token is shared by every visitor, so the per-token cap is high: it bounds what one leaked
+// token can hold, not what one app uses. bench:flags measures the memory an open stream costs.
+export const DEFAULT_STREAM_LIMITS: StreamLimits = { perToken: 5_000, total: 20_000 };
 
 /**
  * Long-lived streams (the flag stream, OFREP's event stream) by token: capped per token and overall,
