@@ -87,6 +87,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
   const store = await openStore({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
+  for (const warning of store.warnings) logger.warn({ store: store.location }, warning);
   try {
     const events = new EventBus((error, event) => logger.error({ err: error, event: event.type }, 'event subscriber failed'));
     const ledger = new Ledger(new KyselyLedgerRepository(store.db), clock, events);
