@@ -221,7 +221,7 @@ describe('loadConfigFile size limit', () => {
   it('accepts a file of exactly the limit and refuses one byte more', () => {
     const atLimit = join(dir, 'at-limit.yaml');
     // A valid config padded with a comment up to exactly 1 MB.
-    writeFileSync(atLimit, valid + '#'.padEnd(MAX_CONFIG_BYTES - Buffer.byteLength(valid) - 1, '#') + '\n');
+    writeFileSync(atLimit, `${valid}${'#'.repeat(MAX_CONFIG_BYTES - Buffer.byteLength(valid) - 1)}\n`);
     expect(statSync(atLimit).size).toBe(MAX_CONFIG_BYTES);
     expect(loadConfigFile(atLimit, env).ok).toBe(true);
     const over = join(dir, 'over.yaml');
