@@ -15,6 +15,7 @@ import { IncidentCommunicator } from './incidents/incident-communicator.js';
 import { EscalationEngine } from './incidents/escalation-engine.js';
 import type { Incident } from './incidents/incident.js';
 import { IncidentService } from './incidents/incident-service.js';
+import { loadSecretKey, type SecretKey } from './store/secret-key.js';
 import { signingKey } from './store/signing-keys.js';
 import { KyselyIncidentRepository } from './store/kysely-incident-repository.js';
 import { createFlagsProvider } from './providers/flags/flags-provider.js';
@@ -55,6 +56,16 @@ export interface AppOptions {
   rollbackLeaseMs?: number | undefined;
   /** Anti-loop cooldown between rollbacks of one environment (default 10 min). */
   rollbackCooldownMs?: number | undefined;
+  /** Seals the signing keys in the store; default: `RIPCORD_SECRET_KEY`, else the key file (made on first start). */
+  secretKey?: SecretKey | undefined;
+  /** The URL people and apps reach this server at (`--public-url`): links and OFREP's `eventStreams` are built from it. */
+  publicUrl?: string | undefined;
+  /** Failed authentications per minute per client address before 429 (default 20). */
+  authFailureLimit?: number | undefined;
+  /** Open flag/OFREP streams per token before 429 (default 100). */
+  streamLimitPerToken?: number | undefined;
+  /** Open flag/OFREP streams on this server before 429 (default 10,000). */
+  streamLimit?: number | undefined;
 }
 
 export interface App {
@@ -86,6 +97,7 @@ export interface App {
 export async function createApp(options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
+  const secretKey = options.secretKey ?? defaultSecretKey(logger);
   const store = await openStore({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
   for (const warning of store.warnings) logger.warn({ store: store.location }, warning);
   try {
@@ -125,7 +137,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
           extra: () => ({ flags: createFlagsProvider({ flags }) }),
           logger,
           cooldownMs: options.rollbackCooldownMs,
-          leaseMs: options.rollbackLeaseMs ?? (Number(process.env.RIPCORD_ROLLBACK_LEASE_MS) || undefined),
+          leaseMs: options.rollbackLeaseMs,
         })
       : undefined;
     // Incidents open and run from the events every feature publishes (issue 6).
@@ -139,11 +151,11 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     incidents.attach(events);
     // Slack, signed webhooks and email from `notify:` and `people:`; every delivery, sent or failed, goes on
     // the timeline. Escalation pages through the same notifiers, with signed acknowledgement links.
-    const ackSecret = await signingKey(store.db, 'incident-ack-links', clock.now());
-    const streamSecret = await signingKey(store.db, 'flag-stream-access', clock.now());
+    const ackSecret = await signingKey(store.db, 'incident-ack-links', clock.now(), secretKey, store.location);
+    const streamSecret = await signingKey(store.db, 'flag-stream-access', clock.now(), secretKey, store.location);
     const incidentTimers = options.config ? startIncidentTimers(options.config, incidents, incidentRepository, ackSecret, options, clock, logger) : undefined;
-    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, ofrepRateLimit: options.ofrepRateLimit, incidents, clock, ackSecret, streamSecret });
-    const server = await buildServer({ routes, tokens, metrics, logger, corsOrigins: options.corsOrigins });
+    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, ofrepRateLimit: options.ofrepRateLimit, incidents, clock, ackSecret, streamSecret, publicUrl: options.publicUrl });
+    const server = await buildServer({ routes, tokens, metrics, logger, corsOrigins: options.corsOrigins, authFailureLimit: options.authFailureLimit, streamLimitPerToken: options.streamLimitPerToken, streamLimit: options.streamLimit });
     if ((options.watchIntervalMs ?? 5000) > 0) detection.detection.start(options.watchIntervalMs ?? 5000);
     if (rollbacks) {
       const routers = await rollbacks.start();
@@ -185,6 +197,14 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     await store.close();
     throw error;
   }
+}
+
+/** The key from the environment or the key file; a key file made now is announced, since other servers need a copy. */
+function defaultSecretKey(logger: Logger): SecretKey {
+  const loaded = loadSecretKey();
+  for (const warning of loaded.warnings) logger.warn(warning);
+  if (loaded.generated) logger.info({ file: loaded.generated, keyId: loaded.key.id }, `secret key created at ${loaded.generated}: servers that share this store need the same key (see docs/configuration.md#keys-and-secrets)`);
+  return loaded.key;
 }
 
 /** Escalation and periodic updates, on a timer; the due times live in the store, so a restart resumes them. */

@@ -20,6 +20,9 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Browser origins allowed to call what browser apps call (OFREP, the flag stream, the banner, /status). */
   corsOrigins?: string[] | undefined;
+  authFailureLimit?: number | undefined;
+  streamLimitPerToken?: number | undefined;
+  streamLimit?: number | undefined;
 }
 
 /** What a browser app on another origin calls; the rest of the API is for people and machines, never CORS-open. */

@@ -32,6 +32,7 @@ export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   ackSecret?: string | undefined;
   /** The key of signed flag-stream access in OFREP's advertised stream URLs. */
   streamSecret?: string | undefined;
+  publicUrl?: string | undefined;
 }
 
 /** Every route of the API. Each feature contributes its list here. */
