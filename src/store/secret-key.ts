@@ -63,7 +63,7 @@ export interface LoadedSecretKey {
  * Two servers starting at once on one machine agree on one file: it is written aside and linked into
  * place, and the loser of the race reads the winner's key.
  */
-export function loadSecretKey(options: { env?: NodeJS.ProcessEnv | undefined; file?: string | undefined } = {}): LoadedSecretKey {
+export function loadSecretKey(options: { env?: NodeJS.ProcessEnv | undefined; file?: string | undefined; create?: boolean | undefined } = {}): LoadedSecretKey {
   const env = options.env ?? process.env;
   if (env.RIPCORD_SECRET_KEY) {
     registerSecret(env.RIPCORD_SECRET_KEY);
@@ -73,7 +73,10 @@ export function loadSecretKey(options: { env?: NodeJS.ProcessEnv | undefined; fi
   }
   const file = options.file ? resolve(options.file) : defaultSecretKeyFile(env);
   let generated: string | undefined;
-  if (!existsSync(file)) generated = createKeyFile(file) ? file : undefined;
+  if (!existsSync(file)) {
+    if (options.create === false) throw new RipcordError('usage', `there is no secret key file at ${file}; name the key the servers use with --secret-key-file, RIPCORD_SECRET_KEY_FILE or RIPCORD_SECRET_KEY`);
+    generated = createKeyFile(file) ? file : undefined;
+  }
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
