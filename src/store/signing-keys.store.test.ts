@@ -133,4 +133,23 @@ describe('the SQLite file alone', () => {
       await database.drop();
     }
   });
+
+  it('keeps no trace of a key an older ripcord stored in clear once it is sealed', async () => {
+    const database = await createTestDatabase('sqlite');
+    const legacy = randomBytes(32).toString('hex');
+    const first = await openStore(database.options);
+    await first.db.insertInto('signing_keys').values({ name: 'incident-ack-links', secret: legacy, created_at: new Date().toISOString() }).execute();
+    await first.close();
+    const dir = database.options.dataDir as string;
+    const onDisk = () => Buffer.concat(readdirSync(dir).filter((f) => f.startsWith('ripcord.db')).map((f) => readFileSync(join(dir, f))));
+    try {
+      expect(onDisk().includes(Buffer.from(legacy))).toBe(true);
+      const store = await openStore(database.options);
+      expect(await signingKey(store.db, 'incident-ack-links', new Date(), key('test'))).toBe(legacy);
+      await store.close();
+      expect(onDisk().includes(Buffer.from(legacy))).toBe(false);
+    } finally {
+      await database.drop();
+    }
+  });
 });
