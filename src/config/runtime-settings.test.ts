@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isRipcordError } from '../core/errors.js';
+import { redact } from '../core/secrets.js';
 import { readRuntimeSettings, requireRuntimeSettings } from './runtime-settings.js';
 
 const HOME = { HOME: '/home/ops' };
@@ -127,6 +128,8 @@ describe('runtime settings', () => {
     expect(message('RIPCORD_ADMIN_TOKEN')).toBe('RIPCORD_ADMIN_TOKEN is 12 characters; an admin token needs at least 24 (ripcord token create makes 47)');
     expect(message('RIPCORD_SECRET_KEY')).toBe('RIPCORD_SECRET_KEY is not a 32-byte key (got 20 characters); write 64 hex digits or 32 bytes in base64, e.g. from openssl rand -hex 32');
     expect(problems.map((p) => p.message).join('\n')).not.toMatch(/short-secret|not-a-key-but-secret/);
+    // And masked wherever they might still turn up (a log line, an error from a library).
+    expect(redact('token=short-secret key=not-a-key-but-secret')).toBe('token=[redacted] key=[redacted]');
 
     let error: unknown;
     try {

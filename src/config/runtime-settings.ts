@@ -83,6 +83,7 @@ export function readRuntimeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = 
   };
   const check = <T>(source: Source | undefined, parse: (value: string) => T | Problem, fallback: T, secret = false): T => {
     if (!source) return fallback;
+    if (secret) registerSecret(source.value);
     const parsed = parse(source.value);
     if (parsed instanceof Problem) {
       // A secret's value is never repeated, not even a wrong one: it may be the right secret in the wrong variable.
