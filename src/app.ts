@@ -15,6 +15,7 @@ import { IncidentCommunicator } from './incidents/incident-communicator.js';
 import { EscalationEngine } from './incidents/escalation-engine.js';
 import type { Incident } from './incidents/incident.js';
 import { IncidentService } from './incidents/incident-service.js';
+import { loadSecretKey, type SecretKey } from './store/secret-key.js';
 import { signingKey } from './store/signing-keys.js';
 import { KyselyIncidentRepository } from './store/kysely-incident-repository.js';
 import { createFlagsProvider } from './providers/flags/flags-provider.js';
@@ -58,11 +59,13 @@ export interface AppOptions {
   rollbackLeaseMs?: number | undefined;
   /** Anti-loop cooldown between rollbacks of one environment (default 10 min). */
   rollbackCooldownMs?: number | undefined;
+  /** Seals the signing keys in the store; default: `RIPCORD_SECRET_KEY`, else the key file (made on first start). */
+  secretKey?: SecretKey | undefined;
   /** The URL clients reach this server at (`--public-url`); default: the address it listens on. */
   publicUrl?: string | undefined;
   /** Failed authentications per minute per client address before 429 (default 20). */
   authFailureLimit?: number | undefined;
-  /** Open streams per token, and on this server, before 429 (defaults 100 and 10,000). */
+  /** Open streams per token, and on this server, before 429 (defaults 5,000 and 20,000). */
   streamLimitPerToken?: number | undefined;
   streamLimit?: number | undefined;
   /** How often revocations made by other servers sharing the store are read (ms; default 500). */
@@ -100,7 +103,9 @@ export interface App {
 export async function createApp(options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
+  const secretKey = options.secretKey ?? defaultSecretKey(logger);
   const store = await openStore({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
+  for (const warning of store.warnings) logger.warn({ store: store.location }, warning);
   try {
     const events = new EventBus((error, event) => logger.error({ err: error, event: event.type }, 'event subscriber failed'));
     const ledger = new Ledger(new KyselyLedgerRepository(store.db), clock, events);
@@ -138,7 +143,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
           extra: () => ({ flags: createFlagsProvider({ flags }) }),
           logger,
           cooldownMs: options.rollbackCooldownMs,
-          leaseMs: options.rollbackLeaseMs ?? (Number(process.env.RIPCORD_ROLLBACK_LEASE_MS) || undefined),
+          leaseMs: options.rollbackLeaseMs,
         })
       : undefined;
     // Incidents open and run from the events every feature publishes (issue 6).
@@ -152,8 +157,8 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     incidents.attach(events);
     // Slack, signed webhooks and email from `notify:` and `people:`; every delivery, sent or failed, goes on
     // the timeline. Escalation pages through the same notifiers, with signed acknowledgement links.
-    const ackSecret = await signingKey(store.db, 'incident-ack-links', clock.now());
-    const streamSecret = await signingKey(store.db, 'flag-stream-access', clock.now());
+    const ackSecret = await signingKey(store.db, 'incident-ack-links', clock.now(), secretKey, store.location);
+    const streamSecret = await signingKey(store.db, 'flag-stream-access', clock.now(), secretKey, store.location);
     const incidentTimers = options.config ? startIncidentTimers(options.config, incidents, incidentRepository, ackSecret, options, clock, logger) : undefined;
     // A revoked token's open streams end at once, here and (through the store) on every other server.
     const streams = new StreamRegistry({ perToken: options.streamLimitPerToken ?? DEFAULT_STREAM_LIMITS.perToken, total: options.streamLimit ?? DEFAULT_STREAM_LIMITS.total });
@@ -222,6 +227,14 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     await store.close();
     throw error;
   }
+}
+
+/** The key from the environment or the key file; a key file made now is announced, since other servers need a copy. */
+function defaultSecretKey(logger: Logger): SecretKey {
+  const loaded = loadSecretKey();
+  for (const warning of loaded.warnings) logger.warn(warning);
+  if (loaded.generated) logger.info({ file: loaded.generated, keyId: loaded.key.id }, `secret key created at ${loaded.generated}: servers that share this store need the same key (see docs/configuration.md#keys-and-secrets)`);
+  return loaded.key;
 }
 
 /** Escalation and periodic updates, on a timer; the due times live in the store, so a restart resumes them. */

@@ -4,6 +4,7 @@ import { ROLES, type Role } from '../auth/roles.js';
 import { parseConfig } from '../config/load-config.js';
 import { signAck } from '../incidents/ack-link.js';
 import { createLogger } from '../logger.js';
+import { loadSecretKey } from '../store/secret-key.js';
 import { signingKey } from '../store/signing-keys.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../test-support/databases.js';
 
@@ -221,7 +222,7 @@ environments:
     if (!parsed.ok) throw new Error(`config: ${JSON.stringify(parsed)}`);
     app = await createApp({ ...database.options, config: parsed.config, adminToken: ADMIN, watchIntervalMs: 0, incidentTickMs: 0, rollbackCooldownMs: 0, authFailureLimit: 1_000_000, logger: createLogger({ level: 'silent' }) });
     url = await listen(app, { host: '127.0.0.1', port: 0 });
-    ackSecret = await signingKey(app.store.db, 'incident-ack-links', new Date());
+    ackSecret = await signingKey(app.store.db, 'incident-ack-links', new Date(), loadSecretKey().key);
     // One real rollback of production, for the plan and the incident it opens.
     const first = await release();
     await made('POST', `/api/v1/releases/${first}/stable`);

@@ -6,6 +6,7 @@ import type { Role } from '../auth/roles.js';
 import { parseConfig } from '../config/load-config.js';
 import { signAck } from '../incidents/ack-link.js';
 import { createLogger } from '../logger.js';
+import { loadSecretKey } from '../store/secret-key.js';
 import { signingKey } from '../store/signing-keys.js';
 import { createTestDatabase, type TestDatabase } from '../test-support/databases.js';
 import { arbitraryFor, deepJson, type JsonSchema } from '../test-support/schema-arbitrary.js';
@@ -180,7 +181,7 @@ environments:
   it('keeps a signed acknowledgement link working when a mail client adds utm_source', async () => {
     const incident = await app.incidents.open({ service: 'shop', environment: 'production', title: 'link', severity: 'P3', actor: 'fuzz' });
     const expires = Date.now() + 60_000;
-    const secret = await signingKey(app.store.db, 'incident-ack-links', new Date());
+    const secret = await signingKey(app.store.db, 'incident-ack-links', new Date(), loadSecretKey().key);
     const link = `/api/v1/incidents/ack?incident=${incident.id}&who=bob&expires=${expires}&sig=${signAck(secret, incident.id, 'bob', new Date(expires))}&utm_source=mail&utm_medium=email`;
     const page = await app.server.inject({ method: 'GET', url: link });
     expect(page.statusCode).toBe(200);
