@@ -88,6 +88,14 @@ describe.each(DIALECTS)('the authorization table (%s)', (dialect) => {
     return made.id;
   };
 
+  // Read-only routes share one object; routes that change theirs get a fresh one per cell.
+  const once = <T>(make: () => Promise<T>) => {
+    let made: Promise<T> | undefined;
+    return () => (made ??= make());
+  };
+  const sharedRelease = once(() => release());
+  const sharedIncident = once(() => incident());
+  const sharedDecision = once(() => decision());
   let planId: string;
   let rolledBackIncident: string;
   const samples: Record<string, Sample> = {
@@ -99,10 +107,10 @@ describe.each(DIALECTS)('the authorization table (%s)', (dialect) => {
     'GET /api/v1/config': { acts: 'whole', role: 'admin', ok: 200, request: async () => ({ url: '/api/v1/config' }) },
     'POST /api/v1/releases': { acts: 'named', role: 'operator', ok: 201, request: async () => ({ url: '/api/v1/releases', body: { environment: OWN, version: unique('v') } }) },
     'GET /api/v1/releases': { acts: 'list', ok: 200, request: async () => ({ url: '/api/v1/releases' }) },
-    'GET /api/v1/releases/{id}': { acts: 'object', ok: 200, request: async () => ({ url: `/api/v1/releases/${await release()}` }) },
+    'GET /api/v1/releases/{id}': { acts: 'object', ok: 200, request: async () => ({ url: `/api/v1/releases/${await sharedRelease()}` }) },
     'POST /api/v1/releases/{id}/transitions': { acts: 'object', role: 'operator', ok: 200, request: async () => ({ url: `/api/v1/releases/${await release()}/transitions`, body: { status: 'verified' } }) },
     'POST /api/v1/releases/{id}/stable': { acts: 'object', role: 'operator', ok: 200, request: async () => ({ url: `/api/v1/releases/${await release()}/stable` }) },
-    'POST /api/v1/releases/{id}/snapshots': { acts: 'object', role: 'operator', ok: 201, request: async () => ({ url: `/api/v1/releases/${await release()}/snapshots`, body: { kind: 'tag', reference: 'v1' } }) },
+    'POST /api/v1/releases/{id}/snapshots': { acts: 'object', role: 'operator', ok: 201, request: async () => ({ url: `/api/v1/releases/${await sharedRelease()}/snapshots`, body: { kind: 'tag', reference: 'v1' } }) },
     'GET /api/v1/environments/{env}/last-known-good': { acts: 'named', ok: 200, request: async () => ({ url: `/api/v1/environments/${OWN}/last-known-good` }) },
     'GET /api/v1/status': { acts: 'list', ok: 200, request: async () => ({ url: '/api/v1/status' }) },
     'POST /api/v1/tokens': { acts: 'named', role: 'admin', ok: 201, request: async () => ({ url: '/api/v1/tokens', body: { name: unique('ci'), role: 'viewer', environments: [OWN] } }) },
@@ -125,7 +133,7 @@ describe.each(DIALECTS)('the authorization table (%s)', (dialect) => {
       },
     },
     'GET /api/v1/decisions': { acts: 'list', ok: 200, request: async () => ({ url: '/api/v1/decisions' }) },
-    'GET /api/v1/decisions/{id}': { acts: 'object', ok: 200, request: async () => ({ url: `/api/v1/decisions/${await decision()}` }) },
+    'GET /api/v1/decisions/{id}': { acts: 'object', ok: 200, request: async () => ({ url: `/api/v1/decisions/${await sharedDecision()}` }) },
     'POST /api/v1/decisions/{id}/approve': { acts: 'object', role: 'operator', ok: 200, request: async () => ({ url: `/api/v1/decisions/${await decision()}/approve`, body: { reason: 'seen' } }) },
     'POST /api/v1/decisions/{id}/veto': { acts: 'object', role: 'operator', ok: 200, request: async () => ({ url: `/api/v1/decisions/${await decision()}/veto`, body: { reason: 'seen' } }) },
     'POST /api/v1/rollbacks': { acts: 'named', role: 'operator', ok: 202, request: async () => ({ url: '/api/v1/rollbacks', body: { environment: OWN, dry_run: true } }) },
@@ -147,11 +155,11 @@ describe.each(DIALECTS)('the authorization table (%s)', (dialect) => {
     'POST /ofrep/v1/evaluate/flags': { acts: 'named', role: 'flags', ok: 200, request: async () => ({ url: '/ofrep/v1/evaluate/flags', body: { context: {} }, headers: { 'x-ripcord-environment': OWN } }) },
     'POST /api/v1/incidents': { acts: 'named', role: 'operator', ok: 201, request: async () => ({ url: '/api/v1/incidents', body: { environment: OWN, title: unique('slow'), severity: 'P3' } }) },
     'GET /api/v1/incidents': { acts: 'list', ok: 200, request: async () => ({ url: '/api/v1/incidents' }) },
-    'GET /api/v1/incidents/{id}': { acts: 'object', ok: 200, request: async () => ({ url: `/api/v1/incidents/${await incident()}` }) },
+    'GET /api/v1/incidents/{id}': { acts: 'object', ok: 200, request: async () => ({ url: `/api/v1/incidents/${await sharedIncident()}` }) },
     'POST /api/v1/incidents/{id}/ack': { acts: 'object', role: 'operator', ok: 200, request: async () => ({ url: `/api/v1/incidents/${await incident()}/ack` }) },
     'POST /api/v1/incidents/{id}/status': { acts: 'object', role: 'operator', ok: 200, request: async () => ({ url: `/api/v1/incidents/${await incident()}/status`, body: { status: 'mitigating' } }) },
-    'POST /api/v1/incidents/{id}/notes': { acts: 'object', role: 'operator', ok: 200, request: async () => ({ url: `/api/v1/incidents/${await incident()}/notes`, body: { text: 'looking' } }) },
-    'PATCH /api/v1/incidents/{id}': { acts: 'object', role: 'operator', ok: 200, request: async () => ({ url: `/api/v1/incidents/${await incident()}`, body: { commander: 'alice' } }) },
+    'POST /api/v1/incidents/{id}/notes': { acts: 'object', role: 'operator', ok: 200, request: async () => ({ url: `/api/v1/incidents/${await sharedIncident()}/notes`, body: { text: 'looking' } }) },
+    'PATCH /api/v1/incidents/{id}': { acts: 'object', role: 'operator', ok: 200, request: async () => ({ url: `/api/v1/incidents/${await sharedIncident()}`, body: { commander: 'alice' } }) },
     'POST /api/v1/incidents/{id}/milestones': {
       acts: 'object',
       role: 'operator',
@@ -159,7 +167,7 @@ describe.each(DIALECTS)('the authorization table (%s)', (dialect) => {
       request: async () => ({ url: `/api/v1/incidents/${await incident()}/milestones`, body: { milestone: 'started', at: new Date(Date.now() - 60_000).toISOString() } }),
     },
     'POST /api/v1/incidents/{id}/checklist': { acts: 'object', role: 'operator', ok: 200, request: async () => ({ url: `/api/v1/incidents/${await incident()}/checklist`, body: { item: 'alert received' } }) },
-    'POST /api/v1/incidents/{id}/actions': { acts: 'object', role: 'operator', ok: 201, request: async () => ({ url: `/api/v1/incidents/${await incident()}/actions`, body: { text: 'add a test' } }) },
+    'POST /api/v1/incidents/{id}/actions': { acts: 'object', role: 'operator', ok: 201, request: async () => ({ url: `/api/v1/incidents/${await sharedIncident()}/actions`, body: { text: 'add a test' } }) },
     'POST /api/v1/incidents/{id}/actions/{action}/done': {
       acts: 'object',
       role: 'operator',
@@ -176,8 +184,8 @@ describe.each(DIALECTS)('the authorization table (%s)', (dialect) => {
       ok: 200,
       request: async () => ({ url: `/api/v1/incidents/${rolledBackIncident}/rollbacks/${planId}/unnecessary`, body: { reason: 'false alarm' } }),
     },
-    'GET /api/v1/incidents/{id}/report': { acts: 'object', ok: 200, request: async () => ({ url: `/api/v1/incidents/${await incident()}/report` }) },
-    'GET /api/v1/incidents/{id}/postmortem': { acts: 'object', ok: 200, request: async () => ({ url: `/api/v1/incidents/${await incident()}/postmortem` }) },
+    'GET /api/v1/incidents/{id}/report': { acts: 'object', ok: 200, request: async () => ({ url: `/api/v1/incidents/${await sharedIncident()}/report` }) },
+    'GET /api/v1/incidents/{id}/postmortem': { acts: 'object', ok: 200, request: async () => ({ url: `/api/v1/incidents/${await sharedIncident()}/postmortem` }) },
     'GET /api/v1/rollbacks/log': { acts: 'list', ok: 200, request: async () => ({ url: '/api/v1/rollbacks/log' }) },
     'GET /api/v1/metrics/recovery': { acts: 'list', ok: 200, request: async () => ({ url: '/api/v1/metrics/recovery' }) },
     'GET /status': { acts: 'public', ok: 200, request: async () => ({ url: '/status' }) },
