@@ -46,9 +46,14 @@ export interface DetectionDeps {
   rollups?: RollupRepository | undefined;
   probe?: ((config: ProbeConfig) => Promise<ProbeResult>) | undefined;
   logger?: { warn(obj: object, msg: string): void } | undefined;
+  /** Counts a background failure by stage (`ledger`, `environment`, `rollups`, `tick`): the server wires a prom-client counter. */
+  onFailure?: ((stage: WatcherFailureStage) => void) | undefined;
   /** α for canary triggers that do not set `false_rollback_rate` (default 0.001). */
   alpha?: number | undefined;
 }
+
+/** Where a watcher pass failed: every one is caught, logged, counted and retried on the next tick. */
+export type WatcherFailureStage = 'ledger' | 'environment' | 'rollups' | 'tick';
 
 /** What `ripcord watch`, `ripcord status` and the rollback executor read about one environment. */
 export interface EnvironmentWatch {
@@ -120,9 +125,19 @@ export class DetectionService {
   start(intervalMs = 5000): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      if (!this.running) this.running = this.tick().finally(() => (this.running = undefined));
+      if (this.running) return;
+      // A background loop never ends the process: a failed pass (the store away) is logged, counted and
+      // retried on the next tick, so the watcher recovers by itself when the database is back.
+      this.running = this.tick()
+        .catch((error: unknown) => this.failed('tick', error))
+        .finally(() => (this.running = undefined));
     }, intervalMs);
     this.timer.unref();
+  }
+
+  private failed(stage: WatcherFailureStage, error: unknown, extra: object = {}): void {
+    this.deps.onFailure?.(stage);
+    this.deps.logger?.warn({ err: error, stage, ...extra }, `watcher ${stage} failed; retrying on the next tick`);
   }
 
   /** Stops the timer, waits for a running tick and persists the last rollups. */
@@ -135,10 +150,13 @@ export class DetectionService {
 
   private async persistRollups(): Promise<void> {
     if (!this.deps.rollups) return;
+    const drained = this.deps.aggregator.drainRollups(this.now());
+    if (drained.length === 0) return;
     try {
-      await this.deps.rollups.upsert(this.deps.aggregator.drainRollups(this.now()));
+      await this.deps.rollups.upsert(drained);
     } catch (error) {
-      this.deps.logger?.warn({ err: error }, 'could not persist outcome rollups; they stay in memory');
+      this.deps.aggregator.requeue(drained);
+      this.failed('rollups', error, { note: 'outcome rollups stay in memory' });
     }
   }
 
@@ -181,7 +199,14 @@ export class DetectionService {
   private async pass(): Promise<void> {
     const { config } = this.deps;
     const known = Object.keys(config.environments).map((environment) => ({ service: config.service, environment }));
-    const summaries = await this.deps.ledger.summary(known);
+    let summaries: EnvironmentSummary[];
+    try {
+      summaries = await this.deps.ledger.summary(known);
+    } catch (error) {
+      // The ledger unreadable (database away): keep the last verdicts, persist nothing, try again next tick.
+      this.failed('ledger', error);
+      return;
+    }
     for (const [name, plan] of Object.entries(config.environments)) {
       const current = summaries.find((s) => s.service === config.service && s.environment === name)?.current;
       if (!current || !['live', 'verified'].includes(current.status)) {
@@ -191,7 +216,7 @@ export class DetectionService {
       try {
         await this.watch(plan, current);
       } catch (error) {
-        this.deps.logger?.warn({ err: error, environment: name }, 'watching this environment failed; will retry on the next tick');
+        this.failed('environment', error, { environment: name });
       }
     }
     await this.persistRollups();
