@@ -1,12 +1,12 @@
 import type { Severity } from '../config/schema/fields.js';
 import { SEVERITIES } from '../config/schema/fields.js';
-import { signalKind } from '../config/schema/signals-schema.js';
+import { SIGNAL_METRICS, signalKind } from '../config/schema/signals-schema.js';
 import type { EnvironmentPlan, RipcordConfig } from '../config/ripcord-config.js';
 import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/events.js';
 import type { Decision } from '../decisions/decision.js';
 import type { DecisionService } from '../decisions/decision-service.js';
-import type { Impact } from '../decisions/policy.js';
+import { impactOf } from '../decisions/impact-of.js';
 import type { EnvironmentSummary } from '../deployments/ledger.js';
 import type { Release, Transition } from '../deployments/release.js';
 import type { AlertStore } from '../signals/alert-store.js';
@@ -15,10 +15,9 @@ import { type ProbeConfig, type ProbeResult, runProbe } from '../signals/http-pr
 import { countAbove, quantileOf } from '../signals/latency-histogram.js';
 import type { OutcomeAggregator, RollupRepository } from '../signals/outcome-aggregator.js';
 import { fillQuery, PrometheusClient, type PromReading } from '../signals/prometheus-client.js';
-import { describeTrigger } from './describe-trigger.js';
 import { evaluateTrigger } from './evaluate-trigger.js';
 import type { ArmBucket, JudgeMemo, Measurements, Sample } from './measurement.js';
-import type { TriggerResult } from './trigger-result.js';
+import { splitRef, type TriggerResult } from './trigger-result.js';
 import { decideVerdict, type Verdict } from './verdict.js';
 
 const MINUTE = 60_000;
@@ -312,6 +311,15 @@ export class DetectionService {
       baselineQuantile: (_signal, q) => upperQuantile(state.baselineLatency, q),
       judgeMemo: state.judgeMemo,
       alerts: () => this.deps.alerts.forEnvironment(plan.name, alertMatchers),
+      signalKind: (signal) => {
+        const config = signals[signal];
+        return config ? signalKind(config) : undefined;
+      },
+      metricUnit: (ref) => {
+        const { signal, metric } = splitRef(ref);
+        const config = signals[signal];
+        return config ? SIGNAL_METRICS[signalKind(config)][metric] : undefined;
+      },
     };
     const results = plan.triggers.map((trigger) => evaluateTrigger(trigger, measurements, this.deps.alpha));
     const verdict = decideVerdict(results);
@@ -452,58 +460,29 @@ export class DetectionService {
     }
   }
 
-  private impactOf(plan: EnvironmentPlan, state: WatchState, verdict: Verdict): Impact {
-    const configs = new Map(plan.triggers.map((t) => [describeTrigger(t), t]));
-    const impacts = verdict.firing.map((r) => configs.get(r.trigger)?.impact);
-    let errorRate: number | undefined;
-    for (const r of verdict.firing) {
-      for (const [key, value] of Object.entries(r.values)) {
-        if (typeof value !== 'number') continue;
-        if (r.kind === 'threshold' && key === 'value' && r.explanation.includes('error_rate')) errorRate = Math.max(errorRate ?? 0, value);
-        if (key.endsWith('error_rate.canary_bad')) {
-          const totalKey = key.replace('canary_bad', 'canary_total');
-          const total = Number(r.values[totalKey] ?? 0);
-          if (total > 0) errorRate = Math.max(errorRate ?? 0, value / total);
-        }
-      }
-    }
-    const httpDown = verdict.firing.some((r) => {
-      const config = configs.get(r.trigger);
-      const ref = config && 'signal' in config ? config.signal : undefined;
-      const signal = ref ? plan.signals?.[ref.slice(0, ref.lastIndexOf('.'))] : undefined;
-      return r.severity === 'P0' && signal !== undefined && signalKind(signal) === 'http';
-    });
-    // Share of users on the new release: the canary arm's share of traffic, or everyone after a full deploy.
-    let canaryTotal = 0;
-    let allTotal = 0;
-    for (const arms of [...state.promArms.values()]) for (const a of arms) { canaryTotal += a.canary.total; allTotal += a.canary.total + a.baseline.total; }
+  /** The share of requests on the new release: the canary arm's, or everyone's after a full deploy. */
+  private trafficOf(plan: EnvironmentPlan, state: WatchState): { canary: number; all: number } {
+    let canary = 0;
+    let all = 0;
+    for (const arms of [...state.promArms.values()]) for (const a of arms) { canary += a.canary.total; all += a.canary.total + a.baseline.total; }
     for (const [name, signal] of Object.entries(plan.signals ?? {})) {
       if (signalKind(signal) !== 'ingest') continue;
       const { candidate, baseline } = this.labels(state);
-      for (const a of this.ingestArms(state, name, this.deps.config.service, plan, candidate, baseline, state.updatedAt)) { canaryTotal += a.canary.total; allTotal += a.canary.total + a.baseline.total; }
+      for (const a of this.ingestArms(state, name, this.deps.config.service, plan, candidate, baseline, state.updatedAt)) { canary += a.canary.total; all += a.canary.total + a.baseline.total; }
     }
-    return {
-      serviceDown: impacts.includes('service_down') || httpDown || (errorRate !== undefined && errorRate >= 0.5),
-      dataLoss: impacts.includes('data_loss'),
-      majorFeatureBroken: impacts.includes('major_feature'),
-      errorRate,
-      usersAffected: allTotal > 0 ? canaryTotal / allTotal : undefined,
-    };
+    return { canary, all };
   }
 
   private async publishChanges(plan: EnvironmentPlan, state: WatchState, verdict: Verdict): Promise<void> {
     const { events } = this.deps;
     const base = { at: new Date(state.updatedAt).toISOString(), service: this.deps.config.service, environment: plan.name, releaseId: state.release.id };
-    const configs = new Map(plan.triggers.map((t) => [describeTrigger(t), t]));
     for (const result of verdict.triggers) {
       const before = state.triggerStates.get(result.trigger);
       state.triggerStates.set(result.trigger, result.state);
       if (result.state === 'firing' && before !== 'firing') {
         await events.publish({ ...base, type: 'trigger.fired', trigger: result.trigger, severity: result.severity, explanation: result.explanation });
-        const config = configs.get(result.trigger);
-        const refs = config ? ('canary' in config ? config.canary : 'signal' in config ? [config.signal] : ['alert']) : [];
-        for (const ref of refs) {
-          const signal = ref.includes('.') ? ref.slice(0, ref.lastIndexOf('.')) : ref;
+        const signals = result.kind === 'alert' ? ['alert'] : [...new Set(result.facts.map((f) => f.signal))];
+        for (const signal of signals) {
           if (state.firstBad.has(signal)) continue;
           state.firstBad.add(signal);
           await events.publish({ ...base, type: 'signal.first_bad', signal, explanation: result.explanation });
@@ -524,7 +503,7 @@ export class DetectionService {
         const decision = await this.deps.decisions.decideOn(
           { service: this.deps.config.service, environment: plan.name, releaseId: state.release.id },
           verdict,
-          this.impactOf(plan, state, verdict),
+          impactOf(verdict, this.trafficOf(plan, state)),
           this.deps.config.policy,
         );
         if (decision) state.decision = decision;

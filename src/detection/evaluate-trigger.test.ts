@@ -177,7 +177,7 @@ describe('canary judge with a latency margin (P95 +50%, sequentially)', () => {
 });
 
 describe('verdict', () => {
-  const base = { kind: 'threshold' as const, severity: 'P1' as const, values: {} };
+  const base = { kind: 'threshold' as const, severity: 'P1' as const, values: {}, facts: [] };
   it('is unhealthy on any firing trigger, inconclusive on missing data, healthy otherwise', () => {
     const ok = { ...base, trigger: 'a', state: 'ok' as const, explanation: 'fine' };
     const missing = { ...base, trigger: 'b', state: 'no_data' as const, explanation: 'probe failing' };
