@@ -1,6 +1,5 @@
 import type { Severity } from '../config/schema/fields.js';
 import { SEVERITIES } from '../config/schema/fields.js';
-import { SIGNAL_METRICS, signalKind } from '../config/schema/signals-schema.js';
 import type { EnvironmentPlan, RipcordConfig } from '../config/ripcord-config.js';
 import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/events.js';
@@ -11,27 +10,17 @@ import type { EnvironmentSummary } from '../deployments/ledger.js';
 import type { Release, Transition } from '../deployments/release.js';
 import type { AlertStore } from '../signals/alert-store.js';
 import type { BugReportRepository } from '../signals/bug-reports.js';
-import { type ProbeConfig, type ProbeResult, runProbe } from '../signals/http-probe.js';
-import { countAbove, quantileOf } from '../signals/latency-histogram.js';
+import type { ProbeConfig, ProbeResult } from '../signals/http-probe.js';
 import type { OutcomeAggregator, RollupRepository } from '../signals/outcome-aggregator.js';
-import { fillQuery, PrometheusClient, type PromReading } from '../signals/prometheus-client.js';
+import type { SignalReading, SignalSource, SourceContext } from '../signals/signal-source.js';
+import { metricsOf, type SignalConfig, signalKind, sourceFor } from '../signals/signal-registry.js';
 import { evaluateTrigger } from './evaluate-trigger.js';
-import type { ArmBucket, JudgeMemo, Measurements, Sample } from './measurement.js';
+import type { JudgeMemo, Measurements, Sample } from './measurement.js';
 import { splitRef, type TriggerResult } from './trigger-result.js';
 import { decideVerdict, type Verdict } from './verdict.js';
 
-const MINUTE = 60_000;
 /** Samples older than this are dropped: the longest default window is an hour. */
 const KEEP_MS = 2 * 3_600_000;
-/** The window the baseline's P95 and error rate are fixed from, just before the release. */
-const BASELINE_WINDOW_MS = 10 * MINUTE;
-/**
- * The canary judge reads each outcome bucket once, this long after it closed (the ingest client flushes
- * every second; the router's outcomes arrive at once), and keeps what it read. So every look is at whole
- * buckets in one fixed order, which is what the α bound is proved for: looking at a bucket still filling,
- * or again after late outcomes changed it, is not (it let 10–35% more good releases through in a simulation).
- */
-const JUDGE_SETTLE_MS = 1000;
 
 export interface DetectionDeps {
   config: RipcordConfig;
@@ -73,18 +62,11 @@ interface WatchState {
   release: Release;
   previous?: Release | undefined;
   deployedAt: number;
+  /** One source per configured signal, made for this release (sources keep per-release state). */
+  sources: Map<string, SignalSource>;
   series: Map<string, Sample[]>;
   baselineValues: Map<string, number>;
-  baselineP95?: number | undefined;
-  baselineRates?: { errorRate: number; slowRate: number } | undefined;
-  /** The latencies the baseline's P95 was fixed from: what `margin` tests take their threshold from. */
-  baselineLatency?: { histogram: Uint32Array; total: number } | undefined;
-  lastProbe: Map<string, number>;
-  promCounters: Map<string, { at: number; canary?: { errors: number; total: number }; baseline?: { errors: number; total: number } }>;
-  promArms: Map<string, ArmBucket[]>;
-  /** Ingest buckets the canary judge has read, per signal, up to (not including) `until`: never changed after. */
-  judgedArms: Map<string, { until: number; buckets: ArmBucket[] }>;
-  /** The canary judge's tests over those buckets, fed only what is new on each tick. */
+  /** The canary judge's tests over the sources' buckets, fed only what is new on each tick. */
   judgeMemo: JudgeMemo;
   triggerStates: Map<string, TriggerResult['state']>;
   firstBad: Set<string>;
@@ -94,18 +76,6 @@ interface WatchState {
 }
 
 const rank = (s: Severity) => SEVERITIES.indexOf(s);
-
-/**
- * A one-sided 99% upper bound of the q-quantile from n latencies: the order statistic at rank
- * q + 2.326·√(q(1−q)/n) (normal approximation of the binomial count below the true quantile).
- */
-function upperQuantile(latencies: { histogram: Uint32Array; total: number } | undefined, q: number): number | undefined {
-  if (!latencies || latencies.total === 0) return undefined;
-  return quantileOf(latencies.histogram, Math.min(1, q + 2.326 * Math.sqrt((q * (1 - q)) / latencies.total)));
-}
-
-/** A conservative upper bound for a rate measured as bad/total (≈ 97.5% Poisson bound). */
-const upperRate = (bad: number, total: number) => (bad + 2 * Math.sqrt(bad) + 3) / total;
 
 /**
  * The watcher: for every environment with a live release, reads its signals (probes, ingest,
@@ -239,12 +209,9 @@ export class DetectionService {
       release,
       previous,
       deployedAt: Math.max(Date.parse(release.deployedAt), returned ? Date.parse(returned.at) : 0),
+      sources: this.createSources(plan),
       series: new Map(),
       baselineValues: new Map(),
-      lastProbe: new Map(),
-      promCounters: new Map(),
-      promArms: new Map(),
-      judgedArms: new Map(),
       judgeMemo: new Map(),
       triggerStates: new Map(),
       firstBad: new Set(),
@@ -254,10 +221,28 @@ export class DetectionService {
     return state;
   }
 
-  private labels(state: WatchState) {
-    const candidate = ['canary', state.release.version, state.release.id];
-    const baseline = ['baseline', 'stable', ...(state.previous ? [state.previous.version, state.previous.id] : [])];
-    return { candidate, baseline };
+  private createSources(plan: EnvironmentPlan): Map<string, SignalSource> {
+    const deps = {
+      aggregator: this.deps.aggregator,
+      alerts: this.deps.alerts,
+      reports: this.deps.reports,
+      probe: this.deps.probe,
+      // A margin test counts canary requests above its own threshold, so it needs the canary's latencies.
+      withHistogram: plan.triggers.some((t) => 'canary' in t && t.margin !== undefined),
+    };
+    return new Map(Object.entries(plan.signals ?? {}).map(([name, config]) => [name, sourceFor(config).create(name, config, deps)]));
+  }
+
+  private context(plan: EnvironmentPlan, state: WatchState, now: number): SourceContext {
+    const { release, previous } = state;
+    return {
+      service: this.deps.config.service,
+      environment: plan.name,
+      now,
+      release: { id: release.id, version: release.version },
+      previous: previous ? { id: previous.id, version: previous.version } : undefined,
+      deployedAt: state.deployedAt,
+    };
   }
 
   private push(state: WatchState, ref: string, sample: Sample): void {
@@ -273,32 +258,15 @@ export class DetectionService {
   private async watch(plan: EnvironmentPlan, release: Release): Promise<void> {
     const state = await this.stateFor(plan, release);
     const now = this.now();
-    const service = this.deps.config.service;
+    const context = this.context(plan, state, now);
     const signals = plan.signals ?? {};
-    const { candidate, baseline } = this.labels(state);
-    const alertMatchers: Record<string, string>[] = [];
-
+    // Sources never throw (errors are samples); one that does anyway is a failing signal, not a failed pass.
     await Promise.all(
-      Object.entries(signals).map(async ([name, signal]) => {
-        switch (signalKind(signal)) {
-          case 'ingest':
-            this.readIngest(state, name, service, plan.name, candidate, baseline, now);
-            break;
-          case 'http':
-            await this.readProbe(state, name, signal as Extract<typeof signal, { http: unknown }>, now);
-            break;
-          case 'prometheus':
-            await this.readPrometheus(state, name, signal as Extract<typeof signal, { prometheus: unknown }>, now);
-            break;
-          case 'reports': {
-            const reports = await this.deps.reports.since(service, plan.name, new Date(now - KEEP_MS).toISOString());
-            state.series.set(`${name}.count`, reports.map((r) => ({ at: Date.parse(r.reportedAt), value: 1 })));
-            break;
-          }
-          case 'alertmanager':
-            alertMatchers.push((signal as { alertmanager: { match?: Record<string, string> } }).alertmanager.match ?? {});
-            break;
-        }
+      [...state.sources].map(async ([name, source]) => {
+        const reading: SignalReading = await source.read(context).catch((error: unknown) => ({ samples: Object.fromEntries(Object.keys(metricsOf(signals[name] as SignalConfig)).map((metric) => [metric, { at: now, error: `source failed: ${(error as Error)?.message ?? error}` }])) }));
+        for (const [metric, sample] of Object.entries(reading.samples ?? {})) this.push(state, `${name}.${metric}`, sample);
+        for (const [metric, series] of Object.entries(reading.series ?? {})) state.series.set(`${name}.${metric}`, series);
+        for (const [metric, value] of Object.entries(reading.baseline ?? {})) state.baselineValues.set(`${name}.${metric}`, value);
       }),
     );
 
@@ -306,11 +274,11 @@ export class DetectionService {
       now,
       series: (ref) => state.series.get(ref) ?? [],
       baseline: (ref) => state.baselineValues.get(ref),
-      arms: (signal) => state.promArms.get(signal) ?? this.ingestArms(state, signal, service, plan, candidate, baseline, now),
-      baselineRates: () => state.baselineRates,
-      baselineQuantile: (_signal, q) => upperQuantile(state.baselineLatency, q),
+      arms: (signal) => state.sources.get(signal)?.arms?.(context) ?? [],
+      baselineRates: (signal) => state.sources.get(signal)?.baselineRates?.(),
+      baselineQuantile: (signal, q) => state.sources.get(signal)?.baselineQuantile?.(q),
       judgeMemo: state.judgeMemo,
-      alerts: () => this.deps.alerts.forEnvironment(plan.name, alertMatchers),
+      alerts: () => [...state.sources.values()].flatMap((source) => source.alerts?.(context) ?? []),
       signalKind: (signal) => {
         const config = signals[signal];
         return config ? signalKind(config) : undefined;
@@ -318,7 +286,7 @@ export class DetectionService {
       metricUnit: (ref) => {
         const { signal, metric } = splitRef(ref);
         const config = signals[signal];
-        return config ? SIGNAL_METRICS[signalKind(config)][metric] : undefined;
+        return config ? metricsOf(config)[metric]?.unit : undefined;
       },
     };
     const results = plan.triggers.map((trigger) => evaluateTrigger(trigger, measurements, this.deps.alpha));
@@ -327,148 +295,16 @@ export class DetectionService {
     await this.publishChanges(plan, state, verdict);
   }
 
-  private ingestArms(state: WatchState, signal: string, service: string, plan: EnvironmentPlan, candidate: string[], baseline: string[], now: number): ArmBucket[] {
-    const environment = plan.name;
-    if (!this.deps.config.environments[environment]?.signals?.[signal]) return [];
-    // A margin test counts canary requests above its own threshold, so it needs the canary's latencies.
-    const withHistogram = plan.triggers.some((t) => 'canary' in t && t.margin !== undefined);
-    const bucketMs = this.deps.aggregator.bucketMs;
-    // Buckets that start before `settled` closed at least JUDGE_SETTLE_MS ago.
-    const settled = Math.floor((now - JUDGE_SETTLE_MS) / bucketMs) * bucketMs;
-    let judged = state.judgedArms.get(signal);
-    if (!judged) {
-      judged = { until: state.deployedAt, buckets: [] };
-      state.judgedArms.set(signal, judged);
-    }
-    if (settled > judged.until) {
-      judged.buckets.push(...this.deps.aggregator.arms(service, environment, candidate, baseline, judged.until, settled, state.baselineP95, withHistogram));
-      judged.until = settled;
-    }
-    return judged.buckets;
-  }
-
-  private readIngest(state: WatchState, name: string, service: string, environment: string, candidate: string[], baseline: string[], now: number): void {
-    const agg = this.deps.aggregator;
-    if (state.baselineP95 === undefined) {
-      // Fixed once per release: the baseline before the deploy, or (canary arms) its first minutes.
-      const before = agg.window(service, environment, baseline, state.deployedAt - BASELINE_WINDOW_MS, state.deployedAt);
-      const concurrent = agg.window(service, environment, baseline, state.deployedAt, now + 1);
-      const source = before.total >= 100 ? before : concurrent.total >= 200 ? concurrent : undefined;
-      if (source?.p95 !== undefined) {
-        state.baselineP95 = source.p95;
-        state.baselineLatency = { histogram: source.histogram, total: source.total };
-        state.baselineValues.set(`${name}.p95`, source.p95);
-        state.baselineValues.set(`${name}.latency`, source.p95);
-        if (source.p99 !== undefined) state.baselineValues.set(`${name}.p99`, source.p99);
-        if (source.errorRate !== undefined) state.baselineValues.set(`${name}.error_rate`, source.errorRate);
-        if (source === before) {
-          state.baselineRates = {
-            errorRate: upperRate(before.errors, before.total),
-            slowRate: upperRate(countAbove(before.histogram, source.p95), before.total),
-          };
-        }
-      }
-    }
-    const win = agg.window(service, environment, candidate, Math.max(now - MINUTE, state.deployedAt), now + 1);
-    if (win.total === 0) return;
-    this.push(state, `${name}.error_rate`, { at: now, value: win.errorRate, numerator: win.errors, denominator: win.total });
-    this.push(state, `${name}.p95`, { at: now, value: win.p95 });
-    this.push(state, `${name}.p99`, { at: now, value: win.p99 });
-    this.push(state, `${name}.latency`, { at: now, value: win.p95 });
-    this.push(state, `${name}.count`, { at: now, value: win.total });
-  }
-
-  private async readProbe(state: WatchState, name: string, signal: { http: string | ProbeConfig; every?: number | undefined }, now: number): Promise<void> {
-    const every = signal.every ?? 10_000;
-    if (now - (state.lastProbe.get(name) ?? Number.NEGATIVE_INFINITY) < every) return;
-    state.lastProbe.set(name, now);
-    const config: ProbeConfig = typeof signal.http === 'string' ? { url: signal.http } : signal.http;
-    const result = await (this.deps.probe ?? runProbe)(config);
-    this.push(state, `${name}.failures`, { at: now, value: result.ok ? 0 : 1, error: undefined });
-    this.push(state, `${name}.latency`, { at: now, value: result.latencyMs });
-    const recent = (state.series.get(`${name}.failures`) ?? []).filter((s) => s.at > now - 5 * MINUTE);
-    const okCount = recent.filter((s) => s.value === 0).length;
-    this.push(state, `${name}.success_rate`, { at: now, value: okCount / recent.length, numerator: okCount, denominator: recent.length });
-    if (!result.ok) this.push(state, `${name}.last_failure`, { at: now, error: result.reason });
-  }
-
-  private async readPrometheus(
-    state: WatchState,
-    name: string,
-    signal: { prometheus: { url: string; error_ratio?: string | undefined; errors?: string | undefined; total?: string | undefined; rate?: string | undefined; p95?: string | undefined; headers?: Record<string, string> | undefined }; every?: number | undefined },
-    now: number,
-  ): Promise<void> {
-    const every = signal.every ?? 15_000;
-    if (now - (state.lastProbe.get(name) ?? Number.NEGATIVE_INFINITY) < every) return;
-    state.lastProbe.set(name, now);
-    const p = signal.prometheus;
-    const client = new PrometheusClient(p.url, p.headers);
-    const canary = { release: state.release.version, arm: 'canary' };
-    const base = { release: state.previous?.version ?? '', arm: 'baseline' };
-    const read = (template: string | undefined, labels: typeof canary): Promise<PromReading | undefined> =>
-      template ? client.instant(fillQuery(template, labels), now) : Promise.resolve(undefined);
-    const sample = (reading: PromReading | undefined): Sample | undefined =>
-      reading === undefined ? undefined : 'value' in reading ? { at: now, value: reading.value } : { at: now, error: reading.error };
-
-    const [ratio, p95, rate, baseP95, baseRatio, errors, total, baseErrors, baseTotal] = await Promise.all([
-      read(p.error_ratio, canary),
-      read(p.p95, canary),
-      read(p.rate, canary),
-      read(p.p95, base),
-      read(p.error_ratio, base),
-      read(p.errors, canary),
-      read(p.total, canary),
-      read(p.errors, base),
-      read(p.total, base),
-    ]);
-    const ratioSample = sample(ratio);
-    if (ratioSample) this.push(state, `${name}.error_rate`, ratioSample);
-    const p95Sample = sample(p95);
-    // PromQL latency is usually in seconds (histogram_quantile over _seconds buckets); triggers read ms.
-    if (p95Sample) this.push(state, `${name}.p95`, p95Sample.value !== undefined ? { ...p95Sample, value: p95Sample.value * 1000 } : p95Sample);
-    const rateSample = sample(rate);
-    if (rateSample) this.push(state, `${name}.rate`, rateSample);
-    if (baseP95 && 'value' in baseP95) state.baselineValues.set(`${name}.p95`, baseP95.value * 1000);
-    if (baseRatio && 'value' in baseRatio) state.baselineValues.set(`${name}.error_rate`, baseRatio.value);
-
-    // Counters → per-tick deltas per arm: what the canary judge counts.
-    if (errors && total) {
-      const counts = (e: PromReading | undefined, t: PromReading | undefined) => (e && t && 'value' in e && 'value' in t ? { errors: e.value, total: t.value } : undefined);
-      const c = counts(errors, total);
-      const b = counts(baseErrors, baseTotal);
-      if (!c) {
-        this.push(state, `${name}.error_rate`, { at: now, error: 'error' in errors ? errors.error : 'error' in total ? total.error : 'no value' });
-        return;
-      }
-      const last = state.promCounters.get(name);
-      state.promCounters.set(name, { at: now, canary: c, baseline: b });
-      if (!ratioSample && last?.canary) {
-        const dTotal = c.total - last.canary.total;
-        const dErrors = c.errors - last.canary.errors;
-        if (dTotal > 0) this.push(state, `${name}.error_rate`, { at: now, value: dErrors / dTotal, numerator: Math.round(dErrors), denominator: Math.round(dTotal) });
-      }
-      if (last?.canary && last.baseline && b) {
-        const arms = state.promArms.get(name) ?? [];
-        const delta = (x: number, y: number) => Math.max(0, Math.round(x - y));
-        arms.push({
-          at: now,
-          canary: { total: delta(c.total, last.canary.total), errors: delta(c.errors, last.canary.errors), slow: 0 },
-          baseline: { total: delta(b.total, last.baseline.total), errors: delta(b.errors, last.baseline.errors), slow: 0 },
-        });
-        state.promArms.set(name, arms);
-      }
-    }
-  }
-
   /** The share of requests on the new release: the canary arm's, or everyone's after a full deploy. */
   private trafficOf(plan: EnvironmentPlan, state: WatchState): { canary: number; all: number } {
     let canary = 0;
     let all = 0;
-    for (const arms of [...state.promArms.values()]) for (const a of arms) { canary += a.canary.total; all += a.canary.total + a.baseline.total; }
-    for (const [name, signal] of Object.entries(plan.signals ?? {})) {
-      if (signalKind(signal) !== 'ingest') continue;
-      const { candidate, baseline } = this.labels(state);
-      for (const a of this.ingestArms(state, name, this.deps.config.service, plan, candidate, baseline, state.updatedAt)) { canary += a.canary.total; all += a.canary.total + a.baseline.total; }
+    const context = this.context(plan, state, state.updatedAt);
+    for (const source of state.sources.values()) {
+      for (const a of source.arms?.(context) ?? []) {
+        canary += a.canary.total;
+        all += a.canary.total + a.baseline.total;
+      }
     }
     return { canary, all };
   }
