@@ -24,7 +24,12 @@ const KEEP_MS = 2 * 3_600_000;
 
 export interface DetectionDeps {
   config: RipcordConfig;
-  ledger: { summary(known: { service: string; environment: string }[]): Promise<EnvironmentSummary[]>; get(id: string): Promise<Release & { transitions?: Transition[] | undefined }> };
+  ledger: {
+    summary(known: { service: string; environment: string }[]): Promise<EnvironmentSummary[]>;
+    get(id: string): Promise<Release & { transitions?: Transition[] | undefined }>;
+    /** Rolled-back releases, newest first: which one a restored release replaced. */
+    list?(filter: { service: string; environment: string; status: 'rolled_back'; limit: number }): Promise<{ releases: Release[] }>;
+  };
   aggregator: OutcomeAggregator;
   alerts: AlertStore;
   reports: BugReportRepository;
@@ -62,6 +67,8 @@ interface WatchState {
   release: Release;
   previous?: Release | undefined;
   deployedAt: number;
+  /** For a release put back by a rollback: the release it replaced, whose traffic is never counted for it. */
+  restoredFrom?: { id: string; version: string; deployedAt: number } | undefined;
   /** One source per configured signal, made for this release (sources keep per-release state). */
   sources: Map<string, SignalSource>;
   series: Map<string, Sample[]>;
@@ -205,10 +212,12 @@ export class DetectionService {
     // A release put back by a rollback (superseded → live) is watched from that moment, not its first deploy.
     const details = await this.deps.ledger.get(release.id).catch(() => undefined);
     const returned = details?.transitions?.filter((t) => t.to === 'live' && t.from === 'superseded').at(-1);
+    const restoredFrom = returned ? await this.rolledBackBy(release, Date.parse(returned.at)) : undefined;
     const state: WatchState = {
       release,
       previous,
       deployedAt: Math.max(Date.parse(release.deployedAt), returned ? Date.parse(returned.at) : 0),
+      restoredFrom,
       sources: this.createSources(plan),
       series: new Map(),
       baselineValues: new Map(),
@@ -219,6 +228,13 @@ export class DetectionService {
     };
     this.states.set(plan.name, state);
     return state;
+  }
+
+  /** The release a rollback at `at` replaced with `release`: rolled back, and deployed on top of it. */
+  private async rolledBackBy(release: Release, at: number): Promise<WatchState['restoredFrom']> {
+    const page = await this.deps.ledger.list?.({ service: release.service, environment: release.environment, status: 'rolled_back', limit: 10 }).catch(() => undefined);
+    const bad = page?.releases.find((r) => r.previousReleaseId === release.id && Date.parse(r.deployedAt) <= at);
+    return bad ? { id: bad.id, version: bad.version, deployedAt: Date.parse(bad.deployedAt) } : undefined;
   }
 
   private createSources(plan: EnvironmentPlan): Map<string, SignalSource> {
@@ -242,6 +258,7 @@ export class DetectionService {
       release: { id: release.id, version: release.version },
       previous: previous ? { id: previous.id, version: previous.version } : undefined,
       deployedAt: state.deployedAt,
+      restoredFrom: state.restoredFrom,
     };
   }
 

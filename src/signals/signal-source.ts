@@ -24,6 +24,12 @@ export interface SourceContext {
   previous?: { id: string; version: string } | undefined;
   /** Since when this release serves (its deploy, or the rollback that put it back). */
   deployedAt: number;
+  /**
+   * Set when a rollback put this release back: the release it replaced. Its traffic (still arriving from
+   * draining instances, labelled `canary` or with its version) is never counted for the restored release,
+   * which is compared with its own traffic before the bad release was deployed.
+   */
+  restoredFrom?: { id: string; version: string; deployedAt: number } | undefined;
 }
 
 /**

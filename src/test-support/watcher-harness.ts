@@ -4,7 +4,7 @@ import { ManualClock } from '../core/clock.js';
 import { EventBus, type RipcordEvent } from '../core/events.js';
 import type { Decision, DecisionRepository } from '../decisions/decision.js';
 import { DecisionService } from '../decisions/decision-service.js';
-import type { Release } from '../deployments/release.js';
+import type { Release, Transition } from '../deployments/release.js';
 import { DetectionService } from '../detection/detection-service.js';
 import { AlertStore } from '../signals/alert-store.js';
 import { OutcomeAggregator } from '../signals/outcome-aggregator.js';
@@ -40,7 +40,7 @@ export function watcherHarness(yaml: string, start = '2026-03-01T10:00:00.000Z')
   events.subscribe((e) => {
     seen.push(e);
   });
-  const releases: Release[] = [];
+  const releases: (Release & { transitions: Transition[] })[] = [];
   let current: Release | undefined;
   const aggregator = new OutcomeAggregator();
   const decisions = new MemoryDecisions();
@@ -53,6 +53,7 @@ export function watcherHarness(yaml: string, start = '2026-03-01T10:00:00.000Z')
         if (!found) throw new Error(`no release ${id}`);
         return found;
       },
+      list: async (filter) => ({ releases: releases.filter((r) => r.status === filter.status).reverse() }),
     },
     aggregator,
     alerts: new AlertStore(),
@@ -73,11 +74,22 @@ export function watcherHarness(yaml: string, start = '2026-03-01T10:00:00.000Z')
     /** Records `version` as live in the environment (the previous one superseded). */
     deploy(version: string): Release {
       const at = clock.now().toISOString();
-      const release: Release = { id: `rel_${version}`, service: config.service, environment, version, deployedBy: 'ci', deployedAt: at, status: 'live', stable: false, previousReleaseId: current?.id, createdAt: at, updatedAt: at };
+      const release = { id: `rel_${version}`, service: config.service, environment, version, deployedBy: 'ci', deployedAt: at, status: 'live' as const, stable: false, previousReleaseId: current?.id, createdAt: at, updatedAt: at, transitions: [] };
       if (current) current.status = 'superseded';
       releases.push(release);
       current = release;
       return release;
+    },
+    /** A rollback: the current release rolled back, its previous one live again (superseded → live). */
+    rollback(): void {
+      const bad = current;
+      const back = releases.find((r) => r.id === bad?.previousReleaseId);
+      if (!bad || !back) throw new Error('nothing to roll back to');
+      const at = clock.now().toISOString();
+      bad.status = 'rolled_back';
+      back.status = 'live';
+      back.transitions.push({ id: `tr_${back.transitions.length}`, releaseId: back.id, from: 'superseded', to: 'live', actor: 'ripcord', at });
+      current = back;
     },
     /** `n` outcomes of `release` at the clock's current second. */
     traffic(release: string, n: number, errors: number, latencyMs: number): void {

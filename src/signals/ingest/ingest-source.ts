@@ -31,6 +31,11 @@ const upperRate = (bad: number, total: number) => (bad + 2 * Math.sqrt(bad) + 3)
 
 /** What the canary arm and the baseline arm are called in outcomes: an arm label, the version or the release id. */
 function labels(context: SourceContext) {
+  if (context.restoredFrom) {
+    // Back after a rollback: the restored release is what the baseline arm served; nothing is compared
+    // concurrently (there is no canary left), and the rolled-back release's labels count for neither arm.
+    return { candidate: [context.release.version, context.release.id, 'baseline', 'stable'], baseline: [] };
+  }
   const candidate = ['canary', context.release.version, context.release.id];
   const baseline = ['baseline', 'stable', ...(context.previous ? [context.previous.version, context.previous.id] : [])];
   return { candidate, baseline };
@@ -52,7 +57,11 @@ class IngestSource implements SignalSource {
     const { candidate, baseline } = labels(context);
     if (this.baselineP95 === undefined) {
       // Fixed once per release: the baseline before the deploy, or (canary arms) its first minutes.
-      const before = agg.window(service, environment, baseline, deployedAt - BASELINE_WINDOW_MS, deployedAt);
+      // A restored release's "before" is its own traffic just before the bad release replaced it.
+      const restored = context.restoredFrom;
+      const before = restored
+        ? agg.window(service, environment, candidate, restored.deployedAt - BASELINE_WINDOW_MS, restored.deployedAt)
+        : agg.window(service, environment, baseline, deployedAt - BASELINE_WINDOW_MS, deployedAt);
       const concurrent = agg.window(service, environment, baseline, deployedAt, now + 1);
       const source = before.total >= 100 ? before : concurrent.total >= 200 ? concurrent : undefined;
       if (source?.p95 !== undefined) {
