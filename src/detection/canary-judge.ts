@@ -1,3 +1,4 @@
+import { formatDuration } from '../core/duration.js';
 import { formatPercent } from '../core/percent.js';
 import { countAbove } from '../signals/latency-histogram.js';
 import { formatNumber } from './describe-trigger.js';
@@ -14,6 +15,9 @@ export const START_EVERY_MS = 60_000;
 export const PACED_EVERY_BAD = 50;
 /** The judge's start schedule (docs/adr/0010-sequential-canary-judge.md); the benchmark runs the same one. */
 export const JUDGE_STARTS = { startEvery: START_EVERY_MS, pacedEvery: PACED_EVERY_BAD } as const;
+
+/** No canary request for this long: the judge cannot say anything about now. */
+export const NO_TRAFFIC_MS = 60_000;
 
 type Outcome = Omit<TriggerResult, 'trigger' | 'kind' | 'severity' | 'impact'>;
 
@@ -86,6 +90,13 @@ export function judgeCanary(refs: string[], m: Measurements, alpha: number, marg
     const what = kind === 'errors' ? 'error rate' : 'share slower than baseline P95';
     const fact: MetricFact = { ...factFor(ref, m, 'ratio'), canary: { ...state.canary } };
     facts.push(fact);
+    // Traffic that stops is "cannot judge" within a minute, not an "ok" frozen on the last counts.
+    const lastTraffic = buckets.findLast((b) => b.canary.total > 0)?.at;
+    if (!state.rejected && lastTraffic !== undefined && m.now - lastTraffic > NO_TRAFFIC_MS) {
+      missing += 1;
+      parts.push(`${ref}: no canary traffic for ${formatDuration(m.now - lastTraffic)}`);
+      continue;
+    }
     if (state.canary.total === 0 || (!concurrent && !reference)) {
       missing += 1;
       parts.push(`${ref}: not enough data (${state.canary.total} canary requests, ${concurrent ? 'baseline present' : 'no concurrent baseline traffic'})`);
@@ -113,7 +124,7 @@ export function judgeCanary(refs: string[], m: Measurements, alpha: number, marg
   }
   const explanation = parts.join('; ');
   if (firing) return { state: 'firing', explanation, values, facts };
-  if (missing > 0) return { state: 'no_data', explanation, values, facts };
+  if (missing > 0) return { state: 'no_data', explanation, missing: explanation, values, facts };
   return { state: 'ok', explanation, values, facts };
 }
 

@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_AFTER_INCONCLUSIVE_MS } from '../config/schema/detection-schema.js';
 import type { Severity } from '../config/schema/fields.js';
 import { SEVERITIES } from '../config/schema/fields.js';
 import type { EnvironmentPlan, RipcordConfig } from '../config/ripcord-config.js';
@@ -79,6 +80,9 @@ interface WatchState {
   firstBad: Set<string>;
   verdict?: Verdict | undefined;
   decision?: Decision | undefined;
+  /** Since when the verdict has been inconclusive, and whether a person was paged for it. */
+  inconclusiveSince?: number | undefined;
+  blindPaged?: boolean | undefined;
   updatedAt: number;
 }
 
@@ -326,6 +330,30 @@ export class DetectionService {
     return { canary, all };
   }
 
+  /**
+   * "Cannot judge" for longer than `detection.page_after_inconclusive` (default 5 min) pages a person:
+   * one `detection.blind` per stretch (incidents open or update from it, escalation pages), never a decision.
+   */
+  private async pageWhenBlind(plan: EnvironmentPlan, state: WatchState, verdict: Verdict, base: { at: string; service: string; environment: string; releaseId: string }): Promise<void> {
+    if (verdict.state !== 'inconclusive' || verdict.triggers.length === 0) {
+      state.inconclusiveSince = undefined;
+      state.blindPaged = false;
+      return;
+    }
+    state.inconclusiveSince ??= state.updatedAt;
+    const after = plan.detection?.page_after_inconclusive ?? DEFAULT_PAGE_AFTER_INCONCLUSIVE_MS;
+    if (state.blindPaged || state.updatedAt - state.inconclusiveSince < after) return;
+    state.blindPaged = true;
+    const reasons = [...new Set(verdict.triggers.filter((r) => r.state === 'no_data').map((r) => r.missing ?? r.explanation))];
+    await this.deps.events.publish({
+      ...base,
+      type: 'detection.blind',
+      severity: plan.detection?.inconclusive_severity ?? 'P2',
+      since: new Date(state.inconclusiveSince).toISOString(),
+      explanation: `cannot judge ${plan.name}: ${reasons.join('; ')}`,
+    });
+  }
+
   private async publishChanges(plan: EnvironmentPlan, state: WatchState, verdict: Verdict): Promise<void> {
     const { events } = this.deps;
     const base = { at: new Date(state.updatedAt).toISOString(), service: this.deps.config.service, environment: plan.name, releaseId: state.release.id };
@@ -349,6 +377,7 @@ export class DetectionService {
     if (previous?.state !== verdict.state) {
       await events.publish({ ...base, type: 'verdict.changed', verdict: verdict.state, explanation: verdict.explanation });
     }
+    await this.pageWhenBlind(plan, state, verdict, base);
     if (verdict.state === 'unhealthy') {
       const worst = verdict.firing.map((r) => r.severity).reduce((a, b) => (rank(a) <= rank(b) ? a : b));
       // One decision per release, and a new one only when things got worse (a higher severity).

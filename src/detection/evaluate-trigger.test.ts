@@ -188,3 +188,24 @@ describe('verdict', () => {
     expect(decideVerdict([]).state).toBe('inconclusive');
   });
 });
+
+describe('data that stops arriving', () => {
+  const oneMinute: TriggerConfig = { signal: 'requests.error_rate', above: { value: 0.05, unit: 'ratio' }, for: MIN, severity: 'P1' };
+  it('makes a threshold rule inconclusive within its own window (at least a minute), with the reason as data', () => {
+    const series: Sample[] = [{ at: NOW - 90_000, value: 0.01 }];
+    const result = evaluateTrigger(oneMinute, measurements({ series: { 'requests.error_rate': series } }));
+    expect(result).toMatchObject({ state: 'no_data', explanation: 'requests.error_rate: last measurement is 1m30s old', missing: 'no measurement for 1m30s' });
+    // The 5-minute rule still reads a 90-second-old value: its window is longer.
+    expect(evaluateTrigger(errorRate5for5, measurements({ series: { 'requests.error_rate': series } })).state).toBe('ok');
+  });
+  it('makes the canary judge inconclusive after a minute without canary traffic', () => {
+    const bucket = (at: number): ArmBucket => ({ at, canary: { total: 50, errors: 0, slow: 0 }, baseline: { total: 450, errors: 1, slow: 0 } });
+    const canary: TriggerConfig = { canary: ['requests.error_rate'], severity: 'P1' };
+    const flowing = Array.from({ length: 30 }, (_, i) => bucket(NOW - (30 - i) * 1000));
+    expect(evaluateTrigger(canary, measurements({ arms: { requests: flowing } })).state).toBe('ok');
+    const stopped = Array.from({ length: 30 }, (_, i) => bucket(NOW - 90_000 - (30 - i) * 1000));
+    const result = evaluateTrigger(canary, measurements({ arms: { requests: stopped } }));
+    expect(result.state).toBe('no_data');
+    expect(result.explanation).toBe('requests.error_rate: no canary traffic for 1m31s');
+  });
+});

@@ -47,13 +47,19 @@ function formatValue(sample: Sample, unit: Quantity['unit']): string {
 }
 
 /** Newest usable sample, or why there is none. */
-function latest(samples: Sample[], now: number): { sample: Sample } | { missing: string } {
+function latest(samples: Sample[], now: number, staleAfter = STALE_AFTER_MS): { sample: Sample } | { missing: string; reason: string } {
   const last = samples[samples.length - 1];
-  if (!last) return { missing: 'no measurements yet' };
-  if (now - last.at > STALE_AFTER_MS) return { missing: `last measurement is ${formatDuration(now - last.at)} old` };
-  if (last.error !== undefined || last.value === undefined) return { missing: `signal failing: ${last.error ?? 'no value'}` };
+  if (!last) return { missing: 'no measurements yet', reason: 'no measurements yet' };
+  if (now - last.at > staleAfter) return { missing: `last measurement is ${formatDuration(now - last.at)} old`, reason: `no measurement for ${formatDuration(now - last.at)}` };
+  if (last.error !== undefined || last.value === undefined) return { missing: `signal failing: ${last.error ?? 'no value'}`, reason: last.error ?? 'no value' };
   return { sample: last };
 }
+
+/**
+ * Data that stops arriving is "cannot judge" within the rule's own window (at least a minute, at most
+ * STALE_AFTER_MS), not after minutes of a healthy verdict built on the last value.
+ */
+const staleAfter = (windowMs: number | undefined) => Math.min(STALE_AFTER_MS, Math.max(60_000, windowMs ?? STALE_AFTER_MS));
 
 /** Since when every sample has satisfied `holds`, walking back from the newest; undefined if the newest does not. */
 function heldSince(samples: Sample[], holds: (value: number) => boolean): number | undefined {
@@ -68,9 +74,9 @@ function heldSince(samples: Sample[], holds: (value: number) => boolean): number
 
 function threshold(t: Threshold, m: Measurements): Outcome {
   const samples = m.series(t.signal);
-  const found = latest(samples, m.now);
+  const found = latest(samples, m.now, staleAfter(t.for));
   const fact = factFor(t.signal, m, t.above.unit);
-  if ('missing' in found) return { state: 'no_data', explanation: `${t.signal}: ${found.missing}`, values: {}, facts: [{ ...fact, threshold: t.above.value }] };
+  if ('missing' in found) return { state: 'no_data', explanation: `${t.signal}: ${found.missing}`, missing: found.reason, values: {}, facts: [{ ...fact, threshold: t.above.value }] };
   const { sample } = found;
   const facts = [{ ...fact, observed: sample.value ?? 0, threshold: t.above.value, ...countsOf(sample) }];
   const since = heldSince(samples, (value) => value > t.above.value);
@@ -95,7 +101,8 @@ function count(t: Count, m: Measurements): Outcome {
   const good = inWindow.filter((sample) => sample.error === undefined && sample.value !== undefined);
   const fact = { ...factFor(t.signal, m, t.above.unit), threshold: t.above.value };
   if (inWindow.length > 0 && good.length === 0) {
-    return { state: 'no_data', explanation: `${t.signal}: signal failing: ${inWindow[inWindow.length - 1]?.error ?? 'no value'}`, values: {}, facts: [fact] };
+    const error = inWindow[inWindow.length - 1]?.error ?? 'no value';
+    return { state: 'no_data', explanation: `${t.signal}: signal failing: ${error}`, missing: error, values: {}, facts: [fact] };
   }
   const total = good.reduce((sum, sample) => sum + (sample.value ?? 0), 0);
   const facts = [{ ...fact, observed: total }];
@@ -108,12 +115,12 @@ function count(t: Count, m: Measurements): Outcome {
 
 function baseline(t: Baseline, m: Measurements): Outcome {
   const samples = m.series(t.signal);
-  const found = latest(samples, m.now);
+  const found = latest(samples, m.now, staleAfter(t.for));
   const unit = m.metricUnit?.(t.signal) ?? (t.signal.endsWith('rate') ? 'ratio' : 'ms');
   const fact = factFor(t.signal, m, unit);
-  if ('missing' in found) return { state: 'no_data', explanation: `${t.signal}: ${found.missing}`, values: {}, facts: [fact] };
+  if ('missing' in found) return { state: 'no_data', explanation: `${t.signal}: ${found.missing}`, missing: found.reason, values: {}, facts: [fact] };
   const reference = m.baseline(t.signal);
-  if (reference === undefined || !(reference > 0)) return { state: 'no_data', explanation: `${t.signal}: no baseline value yet to compare with`, values: {}, facts: [fact] };
+  if (reference === undefined || !(reference > 0)) return { state: 'no_data', explanation: `${t.signal}: no baseline value yet to compare with`, missing: 'no baseline value yet', values: {}, facts: [fact] };
   const limit = reference * (1 + t.above_baseline);
   const value = found.sample.value ?? 0;
   const facts = [{ ...fact, observed: value, baseline: reference, threshold: limit, ...countsOf(found.sample) }];

@@ -55,6 +55,8 @@ export interface TriggerResult {
   /** The structured facts behind the result, one per metric the trigger read. */
   facts: MetricFact[];
   impact?: TriggerImpact | undefined;
+  /** For `no_data`: why, in the source's words ("Prometheus unreachable: ECONNREFUSED", "no measurements yet"). */
+  missing?: string | undefined;
   /** The numbers behind the explanation, for `--json`, the API and the decision record. */
   values: Record<string, number | string>;
   /** For a firing threshold: since when the condition has held (epoch ms). */
