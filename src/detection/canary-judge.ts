@@ -152,7 +152,9 @@ function judgeQuantile(ref: string, m: Measurements, alpha: number, margin: numb
   const state = test.state();
   Object.assign(fact, { baseline, threshold, canary: { ...state.canary }, bayesFactor: state.bayesFactor, bar: state.threshold });
   if (state.canary.total === 0) return { state: 'no_data', explanation: `${ref} (${rule}): not enough data (0 canary requests)`, values: {}, fact };
-  const explanation = `canary ${rule}: ${rate(state.canary.bad, state.canary.total)} of canary requests slower than ${ms(threshold)} (baseline ${name} ≤ ${ms(baseline)} + ${formatPercent(margin)}), ${formatPercent(allowed)} allowed; Bayes factor ${formatNumber(state.bayesFactor)} ${state.rejected ? '≥' : '<'} ${formatNumber(state.threshold)}`;
+  const point = m.baselinePoint?.(signal, q);
+  const effective = point !== undefined && point > 0 ? `, effective +${formatPercent(threshold / point - 1)} over the measured baseline ${name} ${ms(point)}` : '';
+  const explanation = `canary ${rule}: ${rate(state.canary.bad, state.canary.total)} of canary requests slower than ${ms(threshold)} (baseline ${name} ≤ ${ms(baseline)} + ${formatPercent(margin)}${effective}), ${formatPercent(allowed)} allowed; Bayes factor ${formatNumber(state.bayesFactor)} ${state.rejected ? '≥' : '<'} ${formatNumber(state.threshold)}`;
   return {
     state: state.rejected ? 'firing' : 'ok',
     explanation,

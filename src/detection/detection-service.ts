@@ -298,6 +298,7 @@ export class DetectionService {
       arms: (signal) => state.sources.get(signal)?.arms?.(context) ?? [],
       baselineRates: (signal) => state.sources.get(signal)?.baselineRates?.(),
       baselineQuantile: (signal, q) => state.sources.get(signal)?.baselineQuantile?.(q),
+      baselinePoint: (signal, q) => state.sources.get(signal)?.baselinePoint?.(q),
       judgeMemo: state.judgeMemo,
       alerts: () => [...state.sources.values()].flatMap((source) => source.alerts?.(context) ?? []),
       signalKind: (signal) => {

@@ -209,3 +209,19 @@ describe('data that stops arriving', () => {
     expect(result.explanation).toBe('requests.error_rate: no canary traffic for 1m31s');
   });
 });
+
+describe('minimum samples for threshold and baseline rules', () => {
+  const p95Baseline: TriggerConfig = { signal: 'requests.p95', above_baseline: 0.5, severity: 'P1' };
+  it('does not judge a P95 from ~100 requests (the seeds default rule fired at +94.9% on them), but does from 400', () => {
+    const few = evaluateTrigger(p95Baseline, measurements({ series: { 'requests.p95': [{ at: NOW, value: 195, denominator: 100 }] }, baseline: { 'requests.p95': 100 } }));
+    expect(few).toMatchObject({ state: 'no_data', explanation: 'requests.p95: only 100 requests behind the value; the rule needs 400 (min_samples)' });
+    const enough = evaluateTrigger(p95Baseline, measurements({ series: { 'requests.p95': [{ at: NOW, value: 195, denominator: 400 }] }, baseline: { 'requests.p95': 100 } }));
+    expect(enough.state).toBe('firing');
+  });
+  it('takes min_samples from the trigger', () => {
+    const rule: TriggerConfig = { signal: 'requests.error_rate', above: { value: 0.05, unit: 'ratio' }, for: 0, severity: 'P1', min_samples: 20 };
+    const sample: Sample = { at: NOW, value: 0.1, numerator: 3, denominator: 30 };
+    expect(evaluateTrigger(rule, measurements({ series: { 'requests.error_rate': [sample] } })).state).toBe('firing');
+    expect(evaluateTrigger({ ...rule, min_samples: 50 }, measurements({ series: { 'requests.error_rate': [sample] } })).state).toBe('no_data');
+  });
+});

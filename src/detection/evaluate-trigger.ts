@@ -56,6 +56,19 @@ function latest(samples: Sample[], now: number, staleAfter = STALE_AFTER_MS): { 
 }
 
 /**
+ * The fewest requests behind a value before a rule judges it: a rate from 100 requests is within a few
+ * points; a P95 from 100 requests rests on its 5 slowest (the seeds' P95 rule fired at "+94.9%" on ~100
+ * requests when the truth was +50%), from 400 on its 20 slowest.
+ */
+export const DEFAULT_MIN_SAMPLES = { ratio: 100, quantile: 400 } as const;
+
+function tooFew(ref: string, sample: Sample, unit: Quantity['unit'], configured: number | undefined): string | undefined {
+  if (sample.denominator === undefined) return undefined;
+  const needed = configured ?? (unit === 'ms' ? DEFAULT_MIN_SAMPLES.quantile : unit === 'ratio' ? DEFAULT_MIN_SAMPLES.ratio : 0);
+  return sample.denominator < needed ? `${ref}: only ${sample.denominator} requests behind the value; the rule needs ${needed} (min_samples)` : undefined;
+}
+
+/**
  * Data that stops arriving is "cannot judge" within the rule's own window (at least a minute, at most
  * STALE_AFTER_MS), not after minutes of a healthy verdict built on the last value.
  */
@@ -79,6 +92,8 @@ function threshold(t: Threshold, m: Measurements): Outcome {
   if ('missing' in found) return { state: 'no_data', explanation: `${t.signal}: ${found.missing}`, missing: found.reason, values: {}, facts: [{ ...fact, threshold: t.above.value }] };
   const { sample } = found;
   const facts = [{ ...fact, observed: sample.value ?? 0, threshold: t.above.value, ...countsOf(sample) }];
+  const few = tooFew(t.signal, sample, t.above.unit, t.min_samples);
+  if (few) return { state: 'no_data', explanation: few, missing: few, values: { value: sample.value ?? 0, requests: sample.denominator ?? 0 }, facts };
   const since = heldSince(samples, (value) => value > t.above.value);
   const now = `${t.signal} ${formatValue(sample, t.above.unit)}`;
   const values = { value: sample.value ?? 0, above: t.above.value, for_ms: t.for };
@@ -124,6 +139,8 @@ function baseline(t: Baseline, m: Measurements): Outcome {
   const limit = reference * (1 + t.above_baseline);
   const value = found.sample.value ?? 0;
   const facts = [{ ...fact, observed: value, baseline: reference, threshold: limit, ...countsOf(found.sample) }];
+  const few = tooFew(t.signal, found.sample, unit, t.min_samples);
+  if (few) return { state: 'no_data', explanation: few, missing: few, values: { value, requests: found.sample.denominator ?? 0 }, facts };
   const change = value / reference - 1;
   const text = `${t.signal} ${formatQuantity({ value, unit })} vs baseline ${formatQuantity({ value: reference, unit })} (${change >= 0 ? '+' : ''}${formatPercent(change)})`;
   const values = { value, baseline: reference, change, above_baseline: t.above_baseline };

@@ -57,6 +57,8 @@ export interface SignalSource {
   baselineRates?(): { errorRate: number; slowRate: number } | undefined;
   /** The baseline's latency quantile q, as a one-sided upper bound, for a `margin` test. */
   baselineQuantile?(q: number): number | undefined;
+  /** The same quantile's point estimate, to show the effective margin the bound makes. */
+  baselinePoint?(q: number): number | undefined;
   /** Alerts this signal sees as firing now (alert triggers). */
   alerts?(context: SourceContext): ActiveAlert[];
 }

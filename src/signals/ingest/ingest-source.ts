@@ -29,6 +29,12 @@ function upperQuantile(latencies: { histogram: Uint32Array; total: number } | un
 /** A conservative upper bound for a rate measured as bad/total (≈ 97.5% Poisson bound). */
 const upperRate = (bad: number, total: number) => (bad + 2 * Math.sqrt(bad) + 3) / total;
 
+/**
+ * The fewest baseline requests a `margin` test takes its P95 bound from: with 200 the 99% upper bound
+ * sits near the 98.6th percentile (the seeds' +50% became +78% to +115%); with 2,000 near the 96th.
+ */
+export const MARGIN_BASELINE_MIN = 2000;
+
 /** What the canary arm and the baseline arm are called in outcomes: an arm label, the version or the release id. */
 function labels(context: SourceContext) {
   if (context.restoredFrom) {
@@ -66,7 +72,6 @@ class IngestSource implements SignalSource {
       const source = before.total >= 100 ? before : concurrent.total >= 200 ? concurrent : undefined;
       if (source?.p95 !== undefined) {
         this.baselineP95 = source.p95;
-        this.baselineLatency = { histogram: source.histogram, total: source.total };
         this.baselineValues = { p95: source.p95, latency: source.p95 };
         if (source.p99 !== undefined) this.baselineValues.p99 = source.p99;
         if (source.errorRate !== undefined) this.baselineValues.error_rate = source.errorRate;
@@ -75,15 +80,25 @@ class IngestSource implements SignalSource {
         }
       }
     }
+    if (this.baselineLatency === undefined) {
+      // Fixed once, from the pre-release window or from enough concurrent baseline traffic, never from a few hundred.
+      const restored = context.restoredFrom;
+      const before = restored
+        ? agg.window(service, environment, candidate, restored.deployedAt - BASELINE_WINDOW_MS, restored.deployedAt)
+        : agg.window(service, environment, baseline, deployedAt - BASELINE_WINDOW_MS, deployedAt);
+      const source = before.total >= MARGIN_BASELINE_MIN ? before : restored ? undefined : agg.window(service, environment, baseline, deployedAt, now + 1);
+      if (source && source.total >= MARGIN_BASELINE_MIN) this.baselineLatency = { histogram: source.histogram, total: source.total };
+    }
     const win = agg.window(service, environment, candidate, Math.max(now - MINUTE, deployedAt), now + 1);
     if (win.total === 0) return { baseline: this.baselineValues };
     return {
       baseline: this.baselineValues,
       samples: {
         error_rate: { at: now, value: win.errorRate, numerator: win.errors, denominator: win.total },
-        p95: { at: now, value: win.p95 },
-        p99: { at: now, value: win.p99 },
-        latency: { at: now, value: win.p95 },
+        // The request count rides along, so rules can refuse a P95 read from too few requests.
+        p95: { at: now, value: win.p95, denominator: win.total },
+        p99: { at: now, value: win.p99, denominator: win.total },
+        latency: { at: now, value: win.p95, denominator: win.total },
         count: { at: now, value: win.total },
       },
     };
@@ -108,6 +123,10 @@ class IngestSource implements SignalSource {
 
   baselineQuantile(q: number) {
     return upperQuantile(this.baselineLatency, q);
+  }
+
+  baselinePoint(q: number) {
+    return this.baselineLatency ? quantileOf(this.baselineLatency.histogram, q) : undefined;
   }
 }
 
