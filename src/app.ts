@@ -112,7 +112,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     const tokens = new TokenService(new KyselyTokenRepository(store.db), clock);
     const generatedAdminToken = await tokens.bootstrap(options.adminToken);
     const metrics = new HttpMetrics();
-    const detection = await createDetectionModule({ config: options.config, db: store.db, ledger, events, clock, logger });
+    const detection = await createDetectionModule({ config: options.config, db: store.db, ledger, events, clock, logger, registry: metrics.registry });
     const flags = new FlagService(new KyselyFlagRepository(store.db), clock, events);
     // Several servers on one PostgreSQL: a kill switch flipped on one reaches streams on all.
     const flagNotifier = options.databaseUrl

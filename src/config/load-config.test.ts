@@ -126,6 +126,8 @@ environments:
 `;
     expect(problems(text).map((p) => `${p.path}: ${p.message}`)).toEqual([
       'environments.production.triggers[1].margin: margin applies to latency metrics (latency, p95, p99); the error rate is judged on any increase',
+      // Prometheus gives a P95, not per-request counts: the judge has nothing to count (it used to count 0 slow forever).
+      'environments.production.triggers[2].canary[0]: the canary judge compares error_rate or latency (latency, p95, p99: requests slower than the baseline P95)',
       'environments.production.triggers[2].margin: margin needs per-request latencies: prom.p95 must come from an ingest signal (Prometheus gives quantiles, not requests)',
     ]);
   });

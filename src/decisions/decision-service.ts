@@ -41,7 +41,7 @@ export class DecisionService {
       explanation: `${policy.explanation}. Because: ${verdict.explanation}`,
       inputs: {
         verdict: verdict.state,
-        firing: verdict.firing.map((r) => ({ trigger: r.trigger, severity: r.severity, explanation: r.explanation, values: r.values })),
+        firing: verdict.firing.map((r) => ({ trigger: r.trigger, kind: r.kind, severity: r.severity, impact: r.impact, explanation: r.explanation, facts: r.facts, values: r.values })),
         impact,
         policy: matrix[policy.severity],
       },

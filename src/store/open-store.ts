@@ -97,6 +97,9 @@ function openPostgres(url: string): Store {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle client losing its connection must not crash the server; the next query reports it.
   pool.on('error', () => undefined);
+  // So must a client that is checked out between two queries when the server goes away (it has no idle
+  // listener then): the query that uses it next fails, and the pool discards it.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', location: withoutPassword(url), warnings: [], close: () => db.destroy() };
 }
