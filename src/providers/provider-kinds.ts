@@ -3,6 +3,7 @@ import { gitProvider } from './git/git-provider.js';
 import { memoryProvider } from './memory/memory-provider.js';
 import { netlifyProvider } from './netlify/netlify-provider.js';
 import { processProvider } from './process/process-provider.js';
+import { renderProvider } from './render/render-provider.js';
 import { routerProvider } from './router/router-provider.js';
 import { vercelProvider } from './vercel/vercel-provider.js';
 
@@ -11,6 +12,6 @@ import { vercelProvider } from './vercel/vercel-provider.js';
  * builds providers from it, so a kind is either here (and works) or refused by validation with this
  * list. Adding a platform is one folder plus one line here (docs/providers/adding-a-provider.md).
  */
-export const providerDefinitions = [memoryProvider, commandProvider, gitProvider, routerProvider, processProvider, vercelProvider, netlifyProvider] as const;
+export const providerDefinitions = [memoryProvider, commandProvider, gitProvider, routerProvider, processProvider, vercelProvider, netlifyProvider, renderProvider] as const;
 
 export type ProviderDefinitions = typeof providerDefinitions;
