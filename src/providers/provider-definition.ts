@@ -16,6 +16,8 @@ export interface ProviderDefinition<K extends string = string, S extends Provide
   capabilities: ProviderCapabilities;
   /** One line for `ripcord init --platform` and the docs: what this kind acts on. */
   summary: string;
+  /** For `ripcord init --platform <kind>`: the `provider:` line of a starter plan and a comment above it. */
+  starter?: { provider: string; comment: string[] } | undefined;
   create(config: z.output<S>, deps: ProviderDeps): Provider;
 }
 

@@ -182,5 +182,9 @@ export const netlifyProvider = defineProvider({
   schema: netlifyConfigSchema,
   capabilities: CAPABILITIES,
   summary: 'Netlify: restore a deploy (or roll back to the previous one) and lock auto-publishing (API via @netlify/api)',
+  starter: {
+    provider: '{ kind: netlify, site: my-site.netlify.app, token: ${NETLIFY_AUTH_TOKEN} }',
+    comment: ['Netlify: previous_release restores the last good deploy, then locks auto-publishing.', 'Token: a personal access token of a member of the site\'s team (see docs/providers/netlify.md).'],
+  },
   create: (config, deps) => new NetlifyProvider(config, deps),
 });

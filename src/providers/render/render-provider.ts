@@ -144,5 +144,9 @@ export const renderProvider = defineProvider({
   schema: renderConfigSchema,
   capabilities: CAPABILITIES,
   summary: 'Render: roll a service back to an earlier deploy, wait until live, turn auto-deploy off (REST API, fetch)',
+  starter: {
+    provider: '{ kind: render, service: srv-xxxxxxxxxxxxxxxxxxxx, token: ${RENDER_API_KEY} }',
+    comment: ['Render: previous_release rolls back to the last live deploy, then turns auto-deploy off.', 'API key: of a workspace member who can deploy the service (see docs/providers/render.md).'],
+  },
   create: (config, deps) => new RenderProvider(config, deps),
 });

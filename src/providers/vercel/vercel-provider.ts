@@ -229,5 +229,9 @@ export const vercelProvider = defineProvider({
   schema: vercelConfigSchema,
   capabilities: CAPABILITIES,
   summary: 'Vercel: instant rollback and promote of production, domain aliases for blue-green (REST API via @vercel/sdk)',
+  starter: {
+    provider: '{ kind: vercel, project: my-app, team: team_xxxxxxxx, token: ${VERCEL_TOKEN} }',
+    comment: ['Vercel: previous_release is an instant rollback, verified until production serves it.', 'Token scope: the team that owns the project (see docs/providers/vercel.md).'],
+  },
   create: (config, deps) => new VercelProvider(config, deps),
 });
