@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const kind = process.argv[2] ?? 'vercel';
   const platform = await startPlatform(kind);
   // The production app as the platform serves it: healthy only when the good version is live.
-  const app = createServer((req, res) => {
+  const app = createServer((_req, res) => {
     const version = platform.liveVersion();
     res.writeHead(version === '1.0.0' ? 200 : 500, { 'content-type': 'application/json' }).end(JSON.stringify({ version }));
   });
