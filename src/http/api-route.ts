@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Role } from '../auth/roles.js';
 import type { ApiToken } from '../auth/token-service.js';
+import type { ErrorCode, ErrorIssue } from '../core/errors.js';
 import type { ActsOn } from './authorization.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -20,6 +21,14 @@ export interface RouteContext<P, Q, B> {
   environment: string | undefined;
   request: FastifyRequest;
   reply: FastifyReply;
+}
+
+/** An error as the server is about to answer it. */
+export interface RouteError {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  issues: ErrorIssue[];
 }
 
 type Schema = z.ZodType;
@@ -44,6 +53,13 @@ export interface ApiRoute<P extends Schema | undefined = Schema | undefined, Q e
    * EventSource cannot send headers); it names a token, which is then checked like a bearer token.
    */
   signedAccess?: string;
+  /** A header that may carry the token instead of `Authorization: Bearer` (OFREP's `X-API-Key`). */
+  apiKeyHeader?: string;
+  /**
+   * How this route's refusals look, for protocols with their own error bodies (OFREP): every error the
+   * server answers for it — authentication, authorization, validation, body parsing — is passed here.
+   */
+  errorShape?: (error: RouteError, request: FastifyRequest) => { status: number; body: unknown };
   params?: P;
   query?: Q;
   body?: B;

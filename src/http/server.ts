@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { ApiToken, TokenService } from '../auth/token-service.js';
 import { isRipcordError, RipcordError } from '../core/errors.js';
 import { redact } from '../core/secrets.js';
-import type { ApiRoute } from './api-route.js';
+import type { ApiRoute, RouteError } from './api-route.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { type ActsOn, anyRoleAllows, authorize, type ObjectResolvers } from './authorization.js';
 import { codeForStatus, STATUS_OF } from './error-status.js';
@@ -92,31 +92,33 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   if (options.corsOrigins?.length) {
-    const allowed = { origin: options.corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'if-none-match', 'x-ripcord-environment'], exposedHeaders: ['etag', 'retry-after'], maxAge: 600 };
+    const allowed = { origin: options.corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'if-none-match', 'x-ripcord-environment', 'x-api-key'], exposedHeaders: ['etag', 'retry-after'], maxAge: 600 };
     await app.register(cors, { delegator: (request, done) => done(null, BROWSER_ROUTES.test(request.url) ? allowed : { origin: false }) });
   }
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    let answer: RouteError;
     if (isRipcordError(error)) {
-      // A RipcordError with its own HTTP status (415 from body parsing) keeps it.
-      const own = (error as { statusCode?: number }).statusCode;
-      if (own) {
-        void reply.code(own).send(errorBody(error.code, error.message, error.issues));
-        return;
-      }
       if (error.code === 'forbidden') request.log.warn({ ip: request.ip, route: request.routeOptions.url, reason: redact(error.message) }, 'request refused by authorization');
-      void reply.code(STATUS_OF[error.code]).send(errorBody(error.code, error.message, error.issues));
-      return;
-    }
-    const status = error.statusCode ?? 500;
-    if (status < 500) {
+      // A RipcordError with its own HTTP status (415 from body parsing) keeps it.
+      const status = (error as { statusCode?: number }).statusCode ?? STATUS_OF[error.code];
+      answer = { status, code: error.code, message: redact(error.message), issues: error.issues.map((i) => ({ path: i.path, message: redact(i.message) })) };
+    } else if ((error.statusCode ?? 500) < 500) {
       // Fastify's own 4xx: malformed JSON, body too large, unsupported content type.
+      const status = error.statusCode as number;
       const { message, path } = fastifyRefusal(error, request, options.bodyLimit ?? 1024 * 1024);
-      void reply.code(status).send(errorBody(codeForStatus(status), message, [{ path, message }]));
+      answer = { status, code: codeForStatus(status), message: redact(message), issues: [{ path, message: redact(message) }] };
+    } else {
+      request.log.error({ err: { message: redact(error.message), stack: redact(error.stack ?? '') } }, 'unhandled error');
+      answer = { status: 500, code: 'internal', message: `internal error; the server log has the details under request id ${request.id}`, issues: [] };
+    }
+    const shape = (request.routeOptions.config as { errorShape?: ApiRoute['errorShape'] } | undefined)?.errorShape;
+    if (shape) {
+      const shaped = shape(answer, request);
+      void reply.code(shaped.status).send(shaped.body);
       return;
     }
-    request.log.error({ err: { message: redact(error.message), stack: redact(error.stack ?? '') } }, 'unhandled error');
-    void reply.code(500).send(errorBody('internal', `internal error; the server log has the details under request id ${request.id}`));
+    void reply.code(answer.status).send(errorBody(answer.code, answer.message, answer.issues));
   });
 
   registerBodyParsing(app);
@@ -178,9 +180,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     app.route({
       method: route.method,
       url: route.path.replace(/\{(\w+)\}/g, ':$1'),
+      config: { errorShape: route.errorShape },
       handler: async (request, reply) => {
         let token: ApiToken | undefined;
-        const secret = route.role ? bearer(request) : undefined;
+        const apiKey = route.apiKeyHeader ? request.headers[route.apiKeyHeader] : undefined;
+        const secret = route.role ? (bearer(request) ?? (typeof apiKey === 'string' && apiKey.trim() ? apiKey.trim() : undefined)) : undefined;
         // A signed credential in the URL stands for a token on the routes that take one (EventSource).
         const signed = route.signedAccess && !secret ? (request.query as Record<string, unknown> | undefined)?.[route.signedAccess] : undefined;
         if (route.role) {
