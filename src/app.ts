@@ -141,7 +141,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     const ackSecret = await signingKey(store.db, 'incident-ack-links', clock.now());
     const streamSecret = await signingKey(store.db, 'flag-stream-access', clock.now());
     const incidentTimers = options.config ? startIncidentTimers(options.config, incidents, incidentRepository, ackSecret, options, clock, logger) : undefined;
-    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, ofrepRateLimit: options.ofrepRateLimit, incidents, clock, ackSecret, streamSecret });
+    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, ofrepRateLimit: options.ofrepRateLimit, incidents, clock, ackSecret, streamSecret, events });
     const server = await buildServer({ routes, tokens, metrics, logger, corsOrigins: options.corsOrigins });
     if ((options.watchIntervalMs ?? 5000) > 0) detection.detection.start(options.watchIntervalMs ?? 5000);
     if (rollbacks) {

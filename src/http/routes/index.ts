@@ -17,6 +17,9 @@ import { incidentLinkRoutes } from './incident-link-routes.js';
 import { flagStreamRoutes } from './flag-stream-route.js';
 import { ofrepRoutes } from './ofrep-routes.js';
 import type { RollbacksModule } from '../../rollbacks-module.js';
+import type { EventBus } from '../../core/events.js';
+import { dashboardRoutes } from './dashboard-routes.js';
+import { eventStreamRoutes } from './event-stream-route.js';
 
 export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   ledger: Ledger;
@@ -32,6 +35,8 @@ export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   ackSecret?: string | undefined;
   /** The key of signed flag-stream access in OFREP's advertised stream URLs. */
   streamSecret?: string | undefined;
+  /** Domain events, for the dashboard's live stream. */
+  events?: EventBus | undefined;
 }
 
 /** Every route of the API. Each feature contributes its list here. */
@@ -44,6 +49,8 @@ export function allRoutes(deps: RouteDeps): ApiRoute[] {
     ...tokenRoutes(deps),
     ...detectionRoutes(deps),
     ...rollbackRoutes(deps),
+    ...dashboardRoutes(),
+    ...eventStreamRoutes(deps),
   );
   if (deps.flags) routes.push(...flagRoutes({ ...deps, flags: deps.flags }), ...flagStreamRoutes({ ...deps, flags: deps.flags }), ...ofrepRoutes({ ...deps, flags: deps.flags }));
   if (deps.incidents) routes.push(...incidentRoutes({ ...deps, incidents: deps.incidents }), ...incidentLinkRoutes({ ...deps, incidents: deps.incidents }));
