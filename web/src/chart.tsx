@@ -33,14 +33,14 @@ export function Chart(props: { title: string; times: number[]; series: Series[];
             ctx.strokeStyle = '#6e40c9';
             ctx.fillStyle = '#6e40c9';
             ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
-            for (const m of markers) {
+            for (const [i, m] of markers.entries()) {
               const x = u.valToPos(m.at, 'x', true);
               if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
               ctx.beginPath();
               ctx.moveTo(x, u.bbox.top);
               ctx.lineTo(x, u.bbox.top + u.bbox.height);
               ctx.stroke();
-              ctx.fillText(m.label, x + 3, u.bbox.top + 12 * devicePixelRatio);
+              ctx.fillText(m.label, x + 3, u.bbox.top + (12 + 12 * (i % 4)) * devicePixelRatio);
             }
             ctx.restore();
           },

@@ -12,36 +12,47 @@ interface Sample {
   values: Record<string, number>;
 }
 
-const COLORS = ['#cf222e', '#0969da', '#1a7f37', '#9a6700', '#8250df', '#bc4c00'];
-const MARKED = new Set(['release.recorded', 'decision.made', 'decision.approved', 'decision.vetoed', 'rollback.started', 'rollback.finished']);
+interface SeriesPoint {
+  at: string;
+  total: number;
+  errors: number;
+  errorRate: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
 
-/** Every number the watcher reported at one look: signal values and the triggers' numbers, flattened. */
+interface SeriesAnswer {
+  from: string;
+  to: string;
+  stepSeconds: number;
+  releases: Record<string, SeriesPoint[]>;
+}
+
+const COLORS = ['#cf222e', '#0969da', '#1a7f37', '#9a6700', '#8250df', '#bc4c00'];
+
+/** The judge's numbers at one look of the watcher (Bayes factors), kept while the page is open. */
 function sampleOf(watch: Watch): Sample {
   const values: Record<string, number> = {};
-  for (const [name, signal] of Object.entries(watch.signals)) if (typeof signal.value === 'number') values[name] = signal.value;
   for (const trigger of watch.triggers) {
     for (const [key, value] of Object.entries(trigger.values)) if (typeof value === 'number') values[`${trigger.trigger}|${key}`] = value;
-    const canaryBad = Object.keys(trigger.values).filter((k) => k.endsWith('.canary_bad'));
-    for (const key of canaryBad) {
-      const ref = key.slice(0, -'.canary_bad'.length);
-      const rate = (bad: string, total: string) => {
-        const t = Number(trigger.values[`${ref}.${total}`] ?? 0);
-        return t > 0 ? Number(trigger.values[`${ref}.${bad}`] ?? 0) / t : undefined;
-      };
-      const canary = rate('canary_bad', 'canary_total');
-      const baseline = rate('baseline_bad', 'baseline_total');
-      if (canary !== undefined) values[`${ref}|canary`] = canary;
-      if (baseline !== undefined) values[`${ref}|baseline`] = baseline;
-    }
   }
   return { at: Date.parse(watch.updatedAt) / 1000, values };
 }
 
-function seriesFor(samples: Sample[], keys: { key: string; label: string }[], lines: { label: string; value: number }[] = []): { times: number[]; series: Series[] } {
-  const times = samples.map((s) => s.at);
-  const series: Series[] = keys.map((k, i) => ({ label: k.label, color: COLORS[i % COLORS.length] as string, values: samples.map((s) => s.values[k.key] ?? null) }));
-  for (const line of lines) series.push({ label: line.label, color: '#57606a', dashed: true, values: samples.map(() => line.value) });
-  return { times, series };
+/** The step grid of the series answer, and each label's values on it (null where no request came). */
+function grid(answer: SeriesAnswer) {
+  const to = Date.parse(answer.to) / 1000;
+  // Start a minute before the first request of the window, so a fresh release is not a sliver at the right.
+  const first = Math.min(...Object.values(answer.releases).flatMap((points) => points.map((p) => Date.parse(p.at) / 1000)));
+  const from = Math.max(Date.parse(answer.from) / 1000, Number.isFinite(first) ? first - 60 : to - 300);
+  const times: number[] = [];
+  for (let t = from; t < to; t += answer.stepSeconds) times.push(t);
+  const on = (points: SeriesPoint[], pick: (p: SeriesPoint) => number | null) => {
+    const byTime = new Map(points.map((p) => [Date.parse(p.at) / 1000, pick(p)]));
+    return times.map((t) => byTime.get(t) ?? null);
+  };
+  return { times, on };
 }
 
 /** The release view: verdict and triggers explained, live charts, pending decisions, the rollback button. */
@@ -51,6 +62,8 @@ export function EnvironmentView(props: { environment: string; me: Me }) {
   const status = useData(() => get<{ environments: EnvironmentStatus[] }>('/api/v1/status').then((s) => s.environments.find((e) => e.environment === env)), [env]);
   const watch = useData(() => get<Watch>(`/api/v1/environments/${env}/verdict`).catch(() => undefined), [env], 2000);
   const decisions = useData(() => get<{ decisions: Decision[] }>(`/api/v1/decisions?environment=${env}&limit=10`).catch(() => ({ decisions: [] as Decision[] })), [env]);
+  const w = watch.data;
+  const current = status.data?.current;
   const [samples, setSamples] = useState<Sample[]>([]);
   const lastAt = useRef<string | undefined>(undefined);
   useEffect(() => {
@@ -60,37 +73,62 @@ export function EnvironmentView(props: { environment: string; me: Me }) {
     setSamples((old) => [...old, sampleOf(w)].slice(-300));
   }, [watch.data]);
 
-  const markers = useMemo(
-    () => live.events.filter((e) => e.environment === env && MARKED.has(e.type)).map((e) => ({ at: Date.parse(e.at) / 1000, label: e.type.replace('release.recorded', 'deploy').replace('.', ' ') })),
-    [live.events, env],
+  const series = useData(() => get<SeriesAnswer>(`/api/v1/environments/${env}/series?minutes=30&step_seconds=10`).catch(() => undefined), [env], 5000);
+  const history = useData(
+    async () => {
+      const [releases, plans] = await Promise.all([
+        get<{ releases: { version: string; deployedAt: string }[] }>(`/api/v1/releases?environment=${env}&limit=20`).catch(() => ({ releases: [] })),
+        get<{ plans: { createdAt: string; status: string }[] }>(`/api/v1/rollbacks?environment=${env}&limit=20`).catch(() => ({ plans: [] })),
+      ]);
+      return { releases: releases.releases, plans: plans.plans };
+    },
+    [env],
   );
-  const w = watch.data;
-  const current = status.data?.current;
+  // Deploy, decision and rollback markers, from the record (not only what happened while the page was open).
+  const markers = useMemo(() => {
+    const out: { at: number; label: string }[] = [];
+    for (const r of history.data?.releases ?? []) out.push({ at: Date.parse(r.deployedAt) / 1000, label: `deploy ${r.version}` });
+    for (const d of decisions.data?.decisions ?? []) out.push({ at: Date.parse(d.madeAt) / 1000, label: `decision: ${d.action}` });
+    for (const p of history.data?.plans ?? []) out.push({ at: Date.parse(p.createdAt) / 1000, label: 'rollback' });
+    return out;
+  }, [history.data, decisions.data]);
   const charts = useMemo(() => {
-    if (!w) return [];
-    const out: { title: string; data: { times: number[]; series: Series[] } }[] = [];
-    const signalKeys = Object.keys(w.signals).filter((k) => samples.some((s) => s.values[k] !== undefined));
-    for (const name of signalKeys) {
-      const lines = w.triggers
-        .filter((t) => t.kind === 'threshold' && t.trigger.startsWith(name) && typeof t.values.above === 'number')
-        .map((t) => ({ label: `${t.trigger} threshold`, value: t.values.above as number }));
-      out.push({ title: name, data: seriesFor(samples, [{ key: name, label: name }], lines) });
+    const out: { title: string; times: number[]; series: Series[] }[] = [];
+    const answer = series.data;
+    if (answer && Object.keys(answer.releases).length > 0) {
+      const { times, on } = grid(answer);
+      const labels = Object.keys(answer.releases).sort();
+      const rate: Series[] = labels.map((label, i) => ({ label, color: COLORS[i % COLORS.length] as string, values: on(answer.releases[label] ?? [], (p) => p.errorRate) }));
+      for (const t of w?.triggers ?? []) {
+        if (t.kind === 'threshold' && t.trigger.includes('error_rate') && typeof t.values.above === 'number') rate.push({ label: `${t.trigger} threshold`, color: '#57606a', dashed: true, values: times.map(() => t.values.above as number) });
+      }
+      out.push({ title: 'Error rate per release / arm', times, series: rate });
+      const watched = labels.includes('canary') ? 'canary' : (current?.version && labels.includes(current.version) ? current.version : labels[0]) ?? '';
+      const points = answer.releases[watched] ?? [];
+      out.push({
+        title: `Latency quantiles, ms (${watched})`,
+        times,
+        series: [
+          { label: 'p50', color: COLORS[2] as string, values: on(points, (p) => p.p50) },
+          { label: 'p95', color: COLORS[3] as string, values: on(points, (p) => p.p95) },
+          { label: 'p99', color: COLORS[0] as string, values: on(points, (p) => p.p99) },
+        ],
+      });
+      out.push({ title: 'Requests per 10 s', times, series: labels.map((label, i) => ({ label, color: COLORS[i % COLORS.length] as string, values: on(answer.releases[label] ?? [], (p) => p.total) })) });
     }
-    for (const t of w.triggers.filter((x) => x.kind === 'canary')) {
-      const refs = Object.keys(t.values).filter((k) => k.endsWith('.bayes_factor')).map((k) => k.slice(0, -'.bayes_factor'.length));
-      for (const ref of refs) {
-        out.push({ title: `${ref}: error rate per arm`, data: seriesFor(samples, [{ key: `${ref}|canary`, label: 'canary' }, { key: `${ref}|baseline`, label: 'baseline' }]) });
-        const thresholdKey = Object.keys(t.values).find((k) => k === `${ref}.threshold`);
-        const lines = thresholdKey ? [{ label: 'threshold', value: t.values[thresholdKey] as number }] : [];
-        out.push({ title: `${ref}: Bayes factor (evidence against the canary)`, data: seriesFor(samples, [{ key: `${t.trigger}|${ref}.bayes_factor`, label: 'Bayes factor' }], lines) });
+    for (const t of (w?.triggers ?? []).filter((x) => x.kind === 'canary')) {
+      for (const key of Object.keys(t.values).filter((k) => k.endsWith('.bayes_factor'))) {
+        const ref = key.slice(0, -'.bayes_factor'.length);
+        const lines: Series[] = typeof t.values[`${ref}.threshold`] === 'number' ? [{ label: 'threshold', color: '#57606a', dashed: true, values: samples.map(() => t.values[`${ref}.threshold`] as number) }] : [];
+        out.push({ title: `Judge's evidence on ${ref}: log10 Bayes factor (since this page opened)`, times: samples.map((s) => s.at), series: [{ label: 'log10 Bayes factor', color: COLORS[4] as string, values: samples.map((s) => { const v = s.values[`${t.trigger}|${key}`]; return v && v > 0 ? Math.log10(v) : null; }) }, ...lines.map((l) => ({ ...l, values: l.values.map((v) => (v && v > 0 ? Math.log10(v) : null)) }))] });
       }
     }
     return out;
-  }, [w, samples]);
+  }, [w, samples, series.data, current]);
 
   const pending = (decisions.data?.decisions ?? []).filter((d) => d.status === 'pending');
   return (
-    <section data-view="environment" aria-labelledby="env-title">
+    <section data-view="environment" aria-labelledby="env-title" data-samples={samples.length}>
       <h1 id="env-title">
         {env} <VerdictBadge state={w && current && w.releaseId === current.id ? w.verdict : status.data?.verdict?.state} />
       </h1>
@@ -126,7 +164,7 @@ export function EnvironmentView(props: { environment: string; me: Me }) {
       ))}
       <RollbackPanel environment={env} me={props.me} />
       <h2>Signals</h2>
-      {charts.length === 0 ? <p>No numbers yet: charts fill in as the watcher reports.</p> : charts.map((c) => <Chart key={c.title} title={c.title} times={c.data.times} series={c.data.series} markers={markers} />)}
+      {charts.length === 0 ? <p>No numbers yet: charts fill in as the watcher reports.</p> : charts.map((c) => <Chart key={c.title} title={c.title} times={c.times} series={c.series} markers={markers} />)}
       <h2>Events</h2>
       <ol class="events">
         {live.events

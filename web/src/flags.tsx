@@ -100,7 +100,7 @@ export function FlagsView(props: { environment: string; me: Me }) {
         <section aria-labelledby="history-title">
           <h2 id="history-title">History of {history.key}</h2>
           <ol class="history">
-            {[...history.changes].reverse().map((c) => (
+            {history.changes.map((c) => (
               <li key={c.version}>
                 v{c.version} {c.definition.state === 'ENABLED' ? 'on' : 'off'} by {c.actor}, {time(c.at)}
                 {c.reason ? ` — ${c.reason}` : ''}

@@ -5,7 +5,7 @@ import { useData } from './live';
 import type { Incident, Me } from './types';
 
 const NEXT: Record<string, string[]> = {
-  detected: ['acknowledged', 'mitigating', 'monitoring', 'resolved'],
+  detected: ['mitigating', 'monitoring', 'resolved'],
   acknowledged: ['mitigating', 'monitoring', 'resolved'],
   mitigating: ['monitoring', 'resolved'],
   monitoring: ['resolved'],

@@ -20,6 +20,7 @@ import type { RollbacksModule } from '../../rollbacks-module.js';
 import type { EventBus } from '../../core/events.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { eventStreamRoutes } from './event-stream-route.js';
+import { signalSeriesRoutes } from './signal-series-route.js';
 
 export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   ledger: Ledger;
@@ -51,6 +52,7 @@ export function allRoutes(deps: RouteDeps): ApiRoute[] {
     ...rollbackRoutes(deps),
     ...dashboardRoutes(),
     ...eventStreamRoutes(deps),
+    ...signalSeriesRoutes(deps),
   );
   if (deps.flags) routes.push(...flagRoutes({ ...deps, flags: deps.flags }), ...flagStreamRoutes({ ...deps, flags: deps.flags }), ...ofrepRoutes({ ...deps, flags: deps.flags }));
   if (deps.incidents) routes.push(...incidentRoutes({ ...deps, incidents: deps.incidents }), ...incidentLinkRoutes({ ...deps, incidents: deps.incidents }));
