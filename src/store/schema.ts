@@ -202,3 +202,22 @@ export interface Database extends DetectionTables, RollbackTables, FlagTables {
 
 /** Incidents' tables (migration 0040), merged into `Database` by declaration merging so merges stay additive. */
 export interface Database extends IncidentTables {}
+
+/** The status page's scheduled maintenance (migration 0043). */
+export interface StatusMaintenanceTable {
+  id: string;
+  service: string;
+  title: string;
+  body: string;
+  /** JSON array of public component names. */
+  components: string;
+  scheduled_for: string;
+  scheduled_until: string;
+  completed_at: string | null;
+  created_by: string;
+  created_at: string;
+}
+
+export interface Database {
+  status_maintenance: StatusMaintenanceTable;
+}

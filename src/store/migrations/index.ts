@@ -6,6 +6,7 @@ import * as flags from './0030-flags.js';
 import * as incidents from './0040-incidents.js';
 import * as signingKeys from './0041-signing-keys.js';
 import * as incidentUpdateClaims from './0042-incident-update-claims.js';
+import * as statusMaintenance from './0043-status-maintenance.js';
 
 /**
  * Every migration, by name; applied in name order on start. Numbering leaves room per feature:
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0040-incidents': incidents,
   '0041-signing-keys': signingKeys,
   '0042-incident-update-claims': incidentUpdateClaims,
+  '0043-status-maintenance': statusMaintenance,
 };
