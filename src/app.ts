@@ -28,6 +28,7 @@ import { KyselyTokenRepository } from './store/kysely-token-repository.js';
 import { DEFAULT_DATA_DIR, openStore, type Store } from './store/open-store.js';
 import { VERSION } from './version.js';
 import { createRollbacksModule, type RollbacksModule } from './rollbacks-module.js';
+import { statusSubscriptionsFor } from './incidents/status-subscriptions-setup.js';
 
 export interface AppOptions {
   /** How often escalation timers and periodic incident updates are checked (ms); 0 = never on their own (tests tick). Default 1000. */
@@ -140,8 +141,11 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     // the timeline. Escalation pages through the same notifiers, with signed acknowledgement links.
     const ackSecret = await signingKey(store.db, 'incident-ack-links', clock.now());
     const streamSecret = await signingKey(store.db, 'flag-stream-access', clock.now());
+    // Status page subscribers (email with double opt-in, webhooks) hear of each public update.
+    const subscriptions = options.config ? statusSubscriptionsFor(options.config, store.db, incidents, clock, await signingKey(store.db, 'status-subscriber-links', clock.now()), options.notifyRetry) : undefined;
+    subscriptions?.attach();
     const incidentTimers = options.config ? startIncidentTimers(options.config, incidents, incidentRepository, ackSecret, options, clock, logger) : undefined;
-    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, ofrepRateLimit: options.ofrepRateLimit, incidents, clock, ackSecret, streamSecret, events });
+    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, ofrepRateLimit: options.ofrepRateLimit, incidents, clock, ackSecret, streamSecret, events, subscriptions });
     const server = await buildServer({ routes, tokens, metrics, logger, corsOrigins: options.corsOrigins });
     if ((options.watchIntervalMs ?? 5000) > 0) detection.detection.start(options.watchIntervalMs ?? 5000);
     if (rollbacks) {

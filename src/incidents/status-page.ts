@@ -72,7 +72,7 @@ const UPDATE_TEXT: Record<PublicIncidentStatus, (what: string) => string> = {
   resolved: (what) => `This incident affecting ${what} has been resolved.`,
 };
 
-function publicIncident(incident: Incident, components: string[]): PublicIncident {
+export function publicIncident(incident: Incident, components: string[]): PublicIncident {
   const what = components.join(', ');
   const updates: PublicIncident['updates'] = [{ at: incident.milestones.detected ?? incident.timeline[0]?.at ?? '', status: 'investigating', body: UPDATE_TEXT.investigating(what) }];
   for (const entry of incident.timeline) {
@@ -211,6 +211,7 @@ export function renderStatusPageHtml(page: StatusPage): string {
     )
     .join('')}
 <h2>History</h2>${page.history.length ? page.history.map(incident).join('') : '<p>No incidents in the last 14 days.</p>'}
+<h2>Get updates</h2><form method="post" action="/status/subscribe"><label for="subscribe-email">Email</label> <input id="subscribe-email" name="email" type="email" required autocomplete="email"> <button type="submit">Subscribe</button></form><p><small>We send a confirmation link first; every update has a one-click unsubscribe link. Webhooks: POST JSON <code>{"webhook": "https://…"}</code> to /status/subscribe.</small></p>
 <p>Feeds: <a href="/status/feed.atom">Atom</a> · <a href="/status/feed.rss">RSS</a> · <a href="/status/api/v2/summary.json">JSON summary</a></p>
 <p><small>Updated ${escapeHtml(page.updatedAt)}</small></p>
 </body></html>

@@ -221,3 +221,21 @@ export interface StatusMaintenanceTable {
 export interface Database {
   status_maintenance: StatusMaintenanceTable;
 }
+
+/** The status page's subscribers (migration 0044). */
+export interface StatusSubscribersTable {
+  id: string;
+  service: string;
+  kind: string;
+  target: string;
+  components: string;
+  token_hash: string;
+  secret: string | null;
+  created_at: string;
+  confirmed_at: string | null;
+  unsubscribed_at: string | null;
+}
+
+export interface Database {
+  status_subscribers: StatusSubscribersTable;
+}

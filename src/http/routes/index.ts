@@ -21,6 +21,8 @@ import type { EventBus } from '../../core/events.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { eventStreamRoutes } from './event-stream-route.js';
 import { signalSeriesRoutes } from './signal-series-route.js';
+import type { StatusSubscriptions } from '../../incidents/status-subscriptions.js';
+import { statusSubscriberRoutes } from './status-subscriber-routes.js';
 
 export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   ledger: Ledger;
@@ -38,6 +40,8 @@ export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   streamSecret?: string | undefined;
   /** Domain events, for the dashboard's live stream. */
   events?: EventBus | undefined;
+  /** The public status page's subscribers. */
+  subscriptions?: StatusSubscriptions | undefined;
 }
 
 /** Every route of the API. Each feature contributes its list here. */
@@ -53,6 +57,7 @@ export function allRoutes(deps: RouteDeps): ApiRoute[] {
     ...dashboardRoutes(),
     ...eventStreamRoutes(deps),
     ...signalSeriesRoutes(deps),
+    ...statusSubscriberRoutes(deps),
   );
   if (deps.flags) routes.push(...flagRoutes({ ...deps, flags: deps.flags }), ...flagStreamRoutes({ ...deps, flags: deps.flags }), ...ofrepRoutes({ ...deps, flags: deps.flags }));
   if (deps.incidents) routes.push(...incidentRoutes({ ...deps, incidents: deps.incidents }), ...incidentLinkRoutes({ ...deps, incidents: deps.incidents }));
