@@ -111,6 +111,8 @@ describe('the dashboard in a real browser', () => {
       `  alice: { name: Alice, webhook: "${hook}/alice" }`,
       `  bob: { name: Bob, webhook: "${hook}/bob" }`,
       'incidents:',
+      '  public_url: https://status.pulse.example',
+      '  status_page: { title: Pulse, components: [Messaging, Web app] }',
       '  escalation:',
       '    P2: { steps: [ { after: 0m, to: alice }, { after: 5m, to: bob } ] }',
       'environments:',
@@ -301,6 +303,40 @@ describe('the dashboard in a real browser', () => {
     await page.close();
   }, 60_000);
 
+  it('the public status page shows the incident and the maintenance, a subscriber gets the update, the feed has it', async () => {
+    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/subscriber`;
+    const subscribed = await app.server.inject({ method: 'POST', url: '/status/subscribe', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ webhook: hook, components: ['Web app'] }) });
+    expect(subscribed.statusCode).toBe(201);
+    const scheduled = await call('POST', '/api/v1/maintenance', ADMIN, { title: 'Database upgrade', body: 'Sending may pause for up to a minute.', components: ['Messaging'], scheduled_for: new Date(clock.now().getTime() + 24 * 60 * MIN).toISOString(), scheduled_until: new Date(clock.now().getTime() + 25 * 60 * MIN).toISOString() });
+    expect(scheduled.status).toBe(201);
+
+    const opened = await call('POST', '/api/v1/incidents', ADMIN, { environment: 'production', title: 'split view crashes in 1.5.0 (canary 10% errors)', severity: 'P1', affected: ['Web app'], commander: 'alice' });
+    await call('POST', `/api/v1/incidents/${opened.body.id}/status`, ADMIN, { status: 'mitigating', note: 'rolling back 1.5.0' });
+    await app.incidents.idle();
+    await expect.poll(() => pages.filter((p) => p.path === '/subscriber').length, { timeout: 10_000 }).toBe(2);
+    const update = pages.filter((p) => p.path === '/subscriber').at(-1)?.body as { incident: { title: string }; fields: { status: string; body: string } };
+    expect(update.incident.title).toBe('Degraded service: Web app');
+    expect(update.fields).toMatchObject({ status: 'identified', body: 'The issue affecting Web app has been identified and a fix is being applied.' });
+
+    const page = await browser.context.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${base}/status`);
+    const incident = page.locator(`article[id="${opened.body.id}"]`);
+    expect(await incident.locator('h3').textContent()).toBe('Degraded service: Web app identified');
+    expect(await page.locator('li', { hasText: 'Web app' }).textContent()).toContain('Partial outage');
+    expect(await page.locator(`article[id="${scheduled.body.id}"]`).textContent()).toContain('Database upgrade');
+    expect(await page.locator('.uptime').count()).toBe(2);
+    const body = await page.content();
+    for (const word of ['1.5.0', 'canary', 'alice', 'production', 'rolling back']) expect(body, word).not.toContain(word);
+    await shoot(page, 'status-page');
+
+    const feed = await page.goto(`${base}/status/feed.atom`);
+    const atom = (await feed?.text()) ?? '';
+    expect(atom).toContain('<title>Degraded service: Web app (identified)</title>');
+    expect(atom).not.toContain('1.5.0');
+    await page.close();
+  });
+
   it('passes an automated accessibility check (axe-core, WCAG 2 A/AA) on each main view, and calls no other host', async () => {
     const checked = await launchBrowser({ bypassCSP: true });
     try {
@@ -314,6 +350,13 @@ describe('the dashboard in a real browser', () => {
         await page.locator(`[data-view="${view}"]`).waitFor();
         expect(await axe(page), view).toEqual([]);
       }
+      await page.goto(`${base}/status`);
+      expect(await axe(page), 'status page').toEqual([]);
+      await page.goto(`${base}/dashboard#/numbers`);
+      await page.locator('[data-view="numbers"]').waitFor();
+      await page.getByRole('link', { name: 'Incidents' }).focus();
+      await page.keyboard.press('Enter');
+      await page.locator('[data-view="incidents"]').waitFor();
       await page.getByRole('link', { name: 'Numbers' }).focus();
       await page.keyboard.press('Enter');
       await page.locator('[data-view="numbers"]').waitFor();
