@@ -13,8 +13,8 @@ export const LiveContext = createContext<Live>({ version: 0, connected: false, e
 
 export const useLive = () => useContext(LiveContext);
 
-/** Loads `load()` now and again whenever the stream says something changed (or `every` ms as a fallback). */
-export function useData<T>(load: () => Promise<T>, deps: unknown[], every = 0): { data: T | undefined; error: string | undefined; reload: () => void } {
+/** Loads `load()` now and again whenever the stream says something changed (unless `followLive` is false), or every `every` ms. */
+export function useData<T>(load: () => Promise<T>, deps: unknown[], every = 0, followLive = true): { data: T | undefined; error: string | undefined; reload: () => void } {
   const live = useLive();
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -33,7 +33,7 @@ export function useData<T>(load: () => Promise<T>, deps: unknown[], every = 0): 
       current = false;
     };
     // Reloads on the caller's deps, each streamed event and each reload().
-  }, [...deps, live.version, nonce]);
+  }, [...deps, followLive ? live.version : 0, nonce]);
   useEffect(() => {
     if (!every) return;
     const timer = setInterval(() => setNonce((n) => n + 1), every);

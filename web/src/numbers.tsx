@@ -1,11 +1,72 @@
 import { get } from './api';
+import { Chart, type Series } from './chart';
 import { duration, percent } from './format';
 import { useData } from './live';
 import type { MetricLine } from './types';
 
 const show = (m: MetricLine, value: number | null) => (m.unit === 'ms' ? duration(value) : m.unit === 'ratio' ? percent(value) : value === null ? '—' : String(value));
 
-/** The recovery numbers against the seeds' targets, as bars (value vs target) per metric. */
+const WEEK = 7 * 86_400_000;
+const WEEKS = 12;
+
+/** What each chart shows: the API's metric, or DORA's deployment frequency counted from the release ledger. */
+const CHARTED: { name: string; title: string }[] = [
+  { name: 'deployment_frequency', title: 'Deployment frequency (releases per week)' },
+  { name: 'change_failure_rate', title: 'Change failure rate (incidents per release)' },
+  { name: 'total_recovery_time', title: 'Failed deployment recovery time (start → resolved), minutes' },
+  { name: 'mttd', title: 'MTTD, minutes' },
+  { name: 'mtta', title: 'MTTA, minutes' },
+  { name: 'mttr', title: 'MTTR, minutes' },
+  { name: 'rollback_success_rate', title: 'Rollback success rate' },
+  { name: 'false_positive_rate', title: 'False positives (rollbacks marked unnecessary)' },
+];
+
+interface Weekly {
+  times: number[];
+  lines: Record<string, (number | null)[]>;
+  targets: Record<string, number | null>;
+}
+
+/** The same numbers week by week (12 calls of the metrics route, one per week) and releases per week. */
+async function weekly(): Promise<Weekly> {
+  const end = Math.ceil(Date.now() / WEEK) * WEEK;
+  const starts = Array.from({ length: WEEKS }, (_, i) => end - (WEEKS - i) * WEEK);
+  const [answers, releases] = await Promise.all([
+    Promise.all(starts.map((from) => get<{ metrics: MetricLine[] }>(`/api/v1/metrics/recovery?from=${new Date(from).toISOString()}&to=${new Date(from + WEEK).toISOString()}`))),
+    get<{ releases: { deployedAt: string }[] }>('/api/v1/releases?limit=200').catch(() => ({ releases: [] })),
+  ]);
+  const lines: Weekly['lines'] = {};
+  const targets: Weekly['targets'] = {};
+  answers.forEach((answer, week) => {
+    for (const m of answer.metrics) {
+      const list = lines[m.name] ?? new Array<number | null>(WEEKS).fill(null);
+      lines[m.name] = list;
+      list[week] = m.value === null ? null : m.unit === 'ms' ? m.value / 60_000 : m.value;
+      targets[m.name] = m.target === null ? null : m.unit === 'ms' ? m.target / 60_000 : m.target;
+    }
+  });
+  lines.deployment_frequency = starts.map((from) => releases.releases.filter((r) => Date.parse(r.deployedAt) >= from && Date.parse(r.deployedAt) < from + WEEK).length);
+  return { times: starts.map((t) => t / 1000), lines, targets };
+}
+
+function WeeklyCharts() {
+  const { data, error } = useData(weekly, [], 0, false);
+  if (error) return <p role="alert" class="error">{error}</p>;
+  if (!data) return <p aria-busy="true">Loading the weekly numbers…</p>;
+  return (
+    <>
+      {CHARTED.map((c) => {
+        const values = data.lines[c.name] ?? data.times.map(() => null);
+        const target = data.targets[c.name];
+        const series: Series[] = [{ label: c.name, color: '#0969da', values }];
+        if (target !== null && target !== undefined && Number.isFinite(target)) series.push({ label: 'seed target', color: '#57606a', dashed: true, values: data.times.map(() => target) });
+        return <Chart key={c.name} title={c.title} times={data.times} series={series} height={160} />;
+      })}
+    </>
+  );
+}
+
+/** The recovery numbers against the seeds' targets: the last 90 days as bars, and week by week as charts. */
 export function NumbersView() {
   const { data, error } = useData(() => get<{ period: { from: string; to: string }; incidents: number; metrics: MetricLine[] }>('/api/v1/metrics/recovery'), []);
   if (error) return <p role="alert" class="error">{error}</p>;
@@ -45,6 +106,8 @@ export function NumbersView() {
           })}
         </tbody>
       </table>
+      <h2>Week by week (last {WEEKS} weeks)</h2>
+      <WeeklyCharts />
     </section>
   );
 }
