@@ -126,11 +126,13 @@ export function EnvironmentView(props: { environment: string; me: Me }) {
     return out;
   }, [w, samples, series.data, current]);
 
-  const pending = (decisions.data?.decisions ?? []).filter((d) => d.status === 'pending');
+  // A verdict or a pending decision about a release that no longer serves (rolled back) is history, not news.
+  const fresh = Boolean(w && current && w.releaseId === current.id);
+  const pending = (decisions.data?.decisions ?? []).filter((d) => d.status === 'pending' && (!d.releaseId || d.releaseId === current?.id));
   return (
     <section data-view="environment" aria-labelledby="env-title" data-samples={samples.length}>
       <h1 id="env-title">
-        {env} <VerdictBadge state={w && current && w.releaseId === current.id ? w.verdict : status.data?.verdict?.state} />
+        {env} <VerdictBadge state={fresh ? w?.verdict : status.data?.verdict?.state} />
       </h1>
       <p>
         <a href="#/">← all environments</a> · <a href={`#/env/${env}/flags`}>Kill switches</a>
@@ -141,9 +143,11 @@ export function EnvironmentView(props: { environment: string; me: Me }) {
         <dt>Last known good</dt>
         <dd>{status.data?.lastKnownGood?.version ?? 'none yet'}</dd>
         <dt>Verdict</dt>
-        <dd data-field="explanation">{w ? w.explanation : 'not watched (no signals configured, or no release yet)'}</dd>
+        <dd data-field="explanation">
+          {w && fresh ? w.explanation : w ? `not judged yet; the last verdict was on ${w.version}: ${w.verdict} (${w.explanation})` : 'not watched (no signals configured, or no release yet)'}
+        </dd>
       </dl>
-      {w && w.triggers.length > 0 && (
+      {w && fresh && w.triggers.length > 0 && (
         <>
           <h2>Triggers</h2>
           <ul class="triggers">

@@ -1,3 +1,4 @@
+import { useEffect } from 'preact/hooks';
 import { get } from './api';
 import { time } from './format';
 import { useData } from './live';
@@ -19,6 +20,10 @@ export function Home() {
     },
     [],
   );
+  // Time to first render, for the performance budget (the browser test reads this mark).
+  useEffect(() => {
+    if (data && performance.getEntriesByName('ripcord:home-rendered').length === 0) performance.mark('ripcord:home-rendered');
+  }, [data]);
   if (error) return <p role="alert" class="error">{error}</p>;
   if (!data) return <p aria-busy="true">Loading…</p>;
   return (

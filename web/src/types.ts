@@ -37,6 +37,7 @@ export interface TriggerResult {
 export interface Decision {
   id: string;
   environment: string;
+  releaseId?: string;
   severity: string;
   action: string;
   status: string;

@@ -160,7 +160,8 @@ describe('the dashboard in a real browser', () => {
     // A fresh load with the token already in session storage: navigation start → the environment's card on screen.
     await page.reload();
     await page.locator('[data-view="home"] [data-environment="production"]').waitFor();
-    const firstRender = await page.evaluate(() => performance.now());
+    // The app marks the moment the home view first rendered its data (navigation start = 0).
+    const firstRender = await page.evaluate(() => performance.getEntriesByName('ripcord:home-rendered')[0]?.startTime ?? Number.POSITIVE_INFINITY);
     expect(firstRender).toBeLessThan(BUDGET.firstRenderMs);
     // The token is in session storage, never in the URL or on the page.
     expect(page.url()).not.toContain(ADMIN);
