@@ -116,7 +116,8 @@ export function EnvironmentView(props: { environment: string; me: Me }) {
       });
       out.push({ title: 'Requests per 10 s', times, series: labels.map((label, i) => ({ label, color: COLORS[i % COLORS.length] as string, values: on(answer.releases[label] ?? [], (p) => p.total) })) });
     }
-    for (const t of (w?.triggers ?? []).filter((x) => x.kind === 'canary')) {
+    // One look is a dot, not a line: the evidence chart starts at the second look of the watcher.
+    for (const t of samples.length < 2 ? [] : (w?.triggers ?? []).filter((x) => x.kind === 'canary')) {
       for (const key of Object.keys(t.values).filter((k) => k.endsWith('.bayes_factor'))) {
         const ref = key.slice(0, -'.bayes_factor'.length);
         const lines: Series[] = typeof t.values[`${ref}.threshold`] === 'number' ? [{ label: 'threshold', color: '#57606a', dashed: true, values: samples.map(() => t.values[`${ref}.threshold`] as number) }] : [];

@@ -18,8 +18,8 @@ import { createTestDatabase, type TestDatabase } from '../../test-support/databa
 
 const ADMIN = 'rcp_dashboard-browser-test-admin-0123456789';
 const MIN = 60_000;
-/** Committed screenshots of each main view (shown in the README). */
-const SHOTS = resolve('docs/screenshots');
+/** Screenshots of each main view: committed under docs/ (shown in the README) by `npm run screenshots`, else to a temporary folder. */
+const UPDATE_SHOTS = process.env.RIPCORD_UPDATE_SCREENSHOTS === '1';
 /** The performance budget: what a phone on a slow link downloads before the home view can render. */
 const BUDGET = { scriptAndStyleGzipBytes: 60 * 1024, firstRenderMs: 3000 };
 
@@ -73,7 +73,8 @@ describe('the dashboard in a real browser', () => {
     return page;
   };
 
-  const shoot = async (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  let shots: string;
+  const shoot = async (page: Page, name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
   const axe = async (page: Page) => {
     await page.addScriptTag({ content: readFileSync(resolve('node_modules/axe-core/axe.min.js'), 'utf8') });
@@ -88,7 +89,8 @@ describe('the dashboard in a real browser', () => {
     dist = mkdtempSync(join(tmpdir(), 'ripcord-dashboard-'));
     await build({ configFile: resolve('web/vite.config.ts'), logLevel: 'silent', build: { outDir: dist, emptyOutDir: true } });
     process.env.RIPCORD_DASHBOARD_DIR = dist;
-    mkdirSync(SHOTS, { recursive: true });
+    shots = UPDATE_SHOTS ? resolve('docs/screenshots') : join(dist, 'screenshots');
+    mkdirSync(shots, { recursive: true });
 
     receiver = createServer((req, res) => {
       let body = '';
