@@ -40,6 +40,8 @@ export interface RollbacksModuleOptions {
   logger?: { info(obj: object, msg: string): void; error(obj: object, msg: string): void } | undefined;
   cooldownMs?: number | undefined;
   leaseMs?: number | undefined;
+  /** The stable id this server holds leases under (rollbacks/holder-id.ts). */
+  holder?: string | undefined;
   outcomes?: OutcomeSink | undefined;
   watcher?: ReleaseWatcher | undefined;
 }
@@ -74,6 +76,7 @@ export function createRollbacksModule(options: RollbacksModuleOptions): Rollback
     logger: options.logger,
     cooldownMs: options.cooldownMs,
     leaseMs: options.leaseMs,
+    holder: options.holder,
   });
   const releases = new ReleaseRunner({
     config: options.config,

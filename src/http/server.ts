@@ -10,6 +10,7 @@ import { redact } from '../core/secrets.js';
 import type { ApiRoute } from './api-route.js';
 import { codeForStatus, STATUS_OF } from './error-status.js';
 import type { HttpMetrics } from './http-metrics.js';
+import { describeStoreFault, isStoreUnavailable, STORE_RETRY_AFTER_SECONDS } from '../store/store-unavailable.js';
 
 export interface ServerOptions {
   routes: readonly ApiRoute[];
@@ -80,6 +81,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isRipcordError(error)) {
+      if (error.code === 'unavailable') void reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS));
       void reply.code(STATUS_OF[error.code]).send(errorBody(error.code, error.message, error.issues));
       return;
     }
@@ -88,6 +90,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       // Fastify's own 4xx: malformed JSON, body too large, unsupported content type.
       const message = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `request body is larger than the ${options.bodyLimit ?? 1024 * 1024} bytes allowed` : error.message;
       void reply.code(status).send(errorBody(codeForStatus(status), message, [{ path: 'body', message }]));
+      return;
+    }
+    if (isStoreUnavailable(error)) {
+      // The database is away (stopped, unreachable, disk full): retryable, not a bug.
+      request.log.warn({ err: { message: describeStoreFault(error) } }, 'store unavailable');
+      void reply.code(503).header('retry-after', String(STORE_RETRY_AFTER_SECONDS)).send(errorBody('unavailable', `the store is unavailable (${describeStoreFault(error)}); try again in ${STORE_RETRY_AFTER_SECONDS}s`));
       return;
     }
     request.log.error({ err: { message: redact(error.message), stack: redact(error.stack ?? '') } }, 'unhandled error');

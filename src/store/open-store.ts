@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -7,6 +8,7 @@ import { RipcordError } from '../core/errors.js';
 import { redact } from '../core/secrets.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
+import { StoreHealth } from './store-health.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -15,6 +17,8 @@ export interface Store {
   dialect: DialectName;
   /** Where the data lives, for people: a file path or a URL without its password. */
   location: string;
+  /** Recent write failures seen on any query (disk full, database away): `/readyz` reads it. */
+  health: StoreHealth;
   close(): Promise<void>;
 }
 
@@ -48,16 +52,18 @@ function openSqlite(dataDir: string): Store {
   database.pragma('journal_mode = WAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+  const health = new StoreHealth();
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), log: health.observe });
+  return { db, dialect: 'sqlite', location: file, health, close: () => db.destroy() };
 }
 
 function openPostgres(url: string): Store {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle client losing its connection must not crash the server; the next query reports it.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', location: withoutPassword(url), close: () => db.destroy() };
+  const health = new StoreHealth();
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: health.observe });
+  return { db, dialect: 'postgres', location: withoutPassword(url), health, close: () => db.destroy() };
 }
 
 export function withoutPassword(url: string): string {
@@ -83,7 +89,21 @@ async function migrate(db: Kysely<Database>): Promise<void> {
   }
 }
 
-/** `/readyz`: can the store answer a query right now? */
+/**
+ * `/readyz`: can the store answer a query AND take a write right now? A read alone says ready on a
+ * full disk; the probe row is rewritten in place, and any write that failed in the last few seconds
+ * (seen by the store's query log) counts too.
+ */
 export async function pingStore(store: Store): Promise<void> {
   await sql`select 1`.execute(store.db);
+  const at = new Date().toISOString();
+  const probe = `${at} ${randomBytes(256).toString('hex')}`;
+  try {
+    await store.db.insertInto('store_probe').values({ id: 1, written_at: probe }).onConflict((oc) => oc.column('id').doUpdateSet({ written_at: probe })).execute();
+  } catch (error) {
+    store.health.noteWriteFailure(error);
+    throw error;
+  }
+  const fault = store.health.writeFault();
+  if (fault) throw new RipcordError('unavailable', `the store takes no writes: ${fault}`);
 }

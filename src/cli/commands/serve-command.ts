@@ -57,8 +57,9 @@ export function registerServe(program: Command): void {
         adminToken: process.env.RIPCORD_ADMIN_TOKEN || undefined,
         ofrepRateLimit: options.ofrepRateLimit ? Number(options.ofrepRateLimit) : undefined,
         corsOrigins: corsOrigins(options.corsOrigin ?? process.env.RIPCORD_CORS_ORIGINS),
+        listen: { host: options.host, port },
       });
-      const url = await listen(app, { host: options.host, port });
+      const url = app.url ?? (await listen(app, { host: options.host, port }));
       print(`ripcord ${VERSION} — ${config ? `rollback plan of ${config.service} (${Object.keys(config.environments).join(', ')})` : 'no ripcord.yaml loaded (ledger and API only; see ripcord init)'}`);
       print(`store:     ${app.store.dialect} at ${app.store.location}`);
       print(`listening: ${url}  (API ${url}/api/v1, OpenAPI ${url}/api/v1/openapi.json)`);
@@ -68,10 +69,19 @@ export function registerServe(program: Command): void {
       } else {
         print(process.env.RIPCORD_ADMIN_TOKEN ? 'admin token: from RIPCORD_ADMIN_TOKEN' : 'admin token: created on first start (ripcord token create --role admin to make another)');
       }
+      // Graceful: stop accepting, drain requests, let a running step finish (or abort it past the grace), free leases.
+      let stopping = false;
       const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
         app.logger.info({ signal }, 'shutting down');
-        await app.close();
-        process.exit(0);
+        try {
+          await app.close();
+          process.exit(0);
+        } catch (error) {
+          app.logger.error({ err: error }, 'shutdown did not complete cleanly');
+          process.exit(1);
+        }
       };
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
