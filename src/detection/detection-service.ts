@@ -120,7 +120,8 @@ export class DetectionService {
   start(intervalMs = 5000): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      if (!this.running) this.running = this.tick().finally(() => (this.running = undefined));
+      // A tick that fails (the store away) is logged and the next one tries again: it never ends the process.
+      if (!this.running) this.running = this.tick().catch((error) => this.deps.logger?.warn({ err: error }, 'watcher tick failed; trying again next tick')).finally(() => (this.running = undefined));
     }, intervalMs);
     this.timer.unref();
   }
@@ -135,10 +136,12 @@ export class DetectionService {
 
   private async persistRollups(): Promise<void> {
     if (!this.deps.rollups) return;
+    const rollups = this.deps.aggregator.drainRollups(this.now());
     try {
-      await this.deps.rollups.upsert(this.deps.aggregator.drainRollups(this.now()));
+      await this.deps.rollups.upsert(rollups);
     } catch (error) {
-      this.deps.logger?.warn({ err: error }, 'could not persist outcome rollups; they stay in memory');
+      this.deps.aggregator.markUnpersisted(rollups);
+      this.deps.logger?.warn({ err: error }, 'could not persist outcome rollups; they stay in memory and are written on a later tick');
     }
   }
 

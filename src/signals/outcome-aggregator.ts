@@ -171,6 +171,26 @@ export class OutcomeAggregator implements OutcomeSink {
     return rollups;
   }
 
+  /**
+   * The store did not take these drained rollups (outage, full disk): mark their buckets to be written
+   * again on the next drain (with whatever they counted since), so nothing acknowledged is lost to it.
+   */
+  markUnpersisted(rollups: readonly OutcomeRollup[]): void {
+    for (const rollup of rollups) {
+      const k = key(rollup.service, rollup.environment, rollup.release);
+      const bucket = this.series.get(k)?.buckets.get(rollup.bucketStart);
+      if (bucket && !this.dirty.has(bucket)) {
+        this.dirty.add(bucket);
+        this.dirtyOwner.set(bucket, k);
+      }
+    }
+  }
+
+  /** Buckets drained but not yet persisted: the ingest buffer's fill while the store is away. */
+  unpersisted(): number {
+    return this.dirty.size;
+  }
+
   /** Puts persisted rollups back in memory after a restart. */
   restore(rollups: OutcomeRollup[]): void {
     for (const rollup of rollups) {

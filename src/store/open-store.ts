@@ -61,6 +61,10 @@ function openPostgres(url: string): Store {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle client losing its connection must not crash the server; the next query reports it.
   pool.on('error', () => undefined);
+  // A client checked out between two statements (inside a transaction) has no query to fail when the
+  // server goes away: its 'error' event would end the process. The next query on it fails instead
+  // (and is answered 503), and the pool drops the broken client on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const health = new StoreHealth();
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: health.observe });
   return { db, dialect: 'postgres', location: withoutPassword(url), health, close: () => db.destroy() };
