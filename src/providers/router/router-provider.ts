@@ -7,7 +7,7 @@ import { FileJournal, type IdempotencyJournal, MemoryJournal, OncePerKey } from 
 import type { Provider, StepRequest, StepResult } from '../provider.js';
 import { assertKnownAction, throwIfAborted } from '../provider-support.js';
 import { instanceStateDir, readJsonFile, writeJsonAtomically } from '../state-file.js';
-import { DEFAULT_DRAIN_MS, type RouterConfig } from './router-config.js';
+import { DEFAULT_DRAIN_MS, DEFAULT_HEALTH_PROBES, type RouterConfig } from './router-config.js';
 
 const ACTIONS = ['switch', 'split', 'deploy', 'rollback_to'] as const;
 
@@ -162,9 +162,37 @@ export class RouterProvider implements Provider {
     return this.once.run(request.idempotencyKey, () => this.act(request));
   }
 
+  /**
+   * Probes the upstream traffic is about to go to (`health` path, `health_probes` times): a target that
+   * is down must not get 100% of traffic. Throws, leaving the route as it was, so the step fails (or its
+   * fallback runs) and says why.
+   */
+  async checkTarget(name: string, signal?: AbortSignal): Promise<void> {
+    const probes = this.config.health_probes ?? DEFAULT_HEALTH_PROBES;
+    const upstream = this.upstreams.get(name);
+    if (!upstream || probes === 0) return;
+    const url = new URL(this.config.health ?? '/', upstream.url);
+    const failures: string[] = [];
+    for (let i = 0; i < probes; i++) {
+      try {
+        const response = await fetch(url, { signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(2_000)]) : AbortSignal.timeout(2_000) });
+        await response.arrayBuffer().catch(() => undefined);
+        if (response.status >= 500) failures.push(`HTTP ${response.status}`);
+      } catch (error) {
+        failures.push(((error as Error).cause as Error | undefined)?.message ?? (error as Error).message);
+      }
+      if (i < probes - 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (failures.length) {
+      const now = Object.entries(this.split()).map(([n, w]) => `${n} ${Math.round(w * 100)}%`).join(', ');
+      throw new RipcordError('unavailable', `refusing to send traffic to ${name}: its health check ${url.href} failed ${failures.length} of ${probes} probes (${[...new Set(failures)].join('; ')}); traffic stays as it was (${now || 'nothing'})`);
+    }
+  }
+
   private async act(request: StepRequest): Promise<StepResult> {
     await this.listen();
     const to = this.upstreamFor(request);
+    await this.checkTarget(to, request.signal);
     // Setting a split is idempotent by nature: the same request twice leaves the same state.
     if (request.action === 'deploy' || request.action === 'split') {
       const weight = this.weightFor(request);
