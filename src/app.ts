@@ -59,6 +59,8 @@ export interface AppOptions {
   rollbackCooldownMs?: number | undefined;
   /** Bind the API here before any background work starts (`serve`); a port that cannot be bound fails createApp. */
   listen?: { host: string; port: number } | undefined;
+  /** Run each router environment's proxy as its own process, `ripcord router`, that outlives this one (`serve` default). */
+  routerProcess?: boolean | undefined;
   /** How long SIGTERM lets a running rollback step finish before aborting it (default 10 s; env RIPCORD_SHUTDOWN_GRACE_MS). */
   shutdownGraceMs?: number | undefined;
 }
@@ -134,6 +136,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
           cooldownMs: options.rollbackCooldownMs,
           leaseMs: options.rollbackLeaseMs ?? (Number(process.env.RIPCORD_ROLLBACK_LEASE_MS) || undefined),
           holder: stableHolderId(options.dataDir ?? DEFAULT_DATA_DIR),
+          routerProcess: options.routerProcess,
         })
       : undefined;
     // Incidents open and run from the events every feature publishes (issue 6).

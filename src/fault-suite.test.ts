@@ -279,3 +279,118 @@ describe('fault suite', () => {
     expect(lines[0]).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`));
   }, 300_000);
 });
+
+describe('fault suite: the data plane apart from the control plane', () => {
+  it('the router process serves through kill -9 and restart of the control plane under load, refuses an unhealthy switch target, and switches once it is healthy', async () => {
+    const { createServer } = await import('node:http');
+    const dir = workdir('router');
+    const upstreams: import('node:http').Server[] = [];
+    const app = async (version: string, port = 0) => {
+      const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(version));
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+      upstreams.push(server);
+      return server;
+    };
+    const old = await app('1.0.0');
+    const current = await app('2.0.0');
+    const portOf = (server: import('node:http').Server) => (server.address() as import('node:net').AddressInfo).port;
+    const oldPort = portOf(old);
+    writeFileSync(
+      join(dir, 'ripcord.yaml'),
+      [
+        'service: shop',
+        'environments:',
+        '  production:',
+        '    provider:',
+        '      kind: router',
+        '      listen: 127.0.0.1:0',
+        '      health_probes: 2',
+        `      upstreams: { "1.0.0": "http://127.0.0.1:${oldPort}", "2.0.0": "http://127.0.0.1:${portOf(current)}" }`,
+        '    rollback: [ previous_release ]',
+        '    verify: []',
+        '',
+      ].join('\n'),
+    );
+    let routerPid: number | undefined;
+    try {
+      const first = await serve(dir);
+      const proxy = (await first.waitForOutput(/"production: (http:\/\/127\.0\.0\.1:\d+)"/, 'the router to listen'))[1] as string;
+      const info = await poll('admin.json', 10_000, async () => {
+        const { readdirSync } = await import('node:fs');
+        const base = join(dir, 'data', 'providers', 'production');
+        const folder = readdirSync(base).find((name) => name.startsWith('router-'));
+        return folder ? (JSON.parse(readFileSync(join(base, folder, 'admin.json'), 'utf8')) as { pid: number; admin: string; token: string }) : undefined;
+      });
+      routerPid = info.pid;
+      expect(routerPid).not.toBe(first.pid);
+      // Put 2.0.0 live through the control plane (deploy on the router), as `ripcord release` would.
+      const v1 = (await api(first.url, 'POST', '/api/v1/releases', { environment: 'production', version: '1.0.0' })) as { id: string };
+      await api(first.url, 'POST', `/api/v1/releases/${v1.id}/transitions`, { status: 'verified' });
+      await api(first.url, 'POST', '/api/v1/releases', { environment: 'production', version: '2.0.0' });
+      const route = async () => (await (await fetch(`${info.admin}/route`, { headers: { authorization: `Bearer ${info.token}` } })).json()) as { weights: Record<string, number>; generation: number };
+      await fetch(`${info.admin}/route`, { method: 'PUT', headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ weights: { '2.0.0': 1 } }) });
+      const generation = (await route()).generation;
+      expect((await fetch(`${info.admin}/route`)).status).toBe(401);
+
+      let failed = 0;
+      let served = 0;
+      const bodies = new Map<string, number>();
+      let running = true;
+      const load = async () => {
+        while (running) {
+          try {
+            const response = await fetch(proxy);
+            const text = await response.text();
+            if (response.status === 200) served += 1;
+            else failed += 1;
+            bodies.set(text, (bodies.get(text) ?? 0) + 1);
+          } catch {
+            failed += 1;
+          }
+        }
+      };
+      const workers = [load(), load()];
+      await poll('load through the router', 30_000, async () => (served > 50 ? true : undefined));
+      process.kill(first.pid, 'SIGKILL');
+      await first.exited();
+      const during = served;
+      await poll('requests served while the control plane is dead', 30_000, async () => (served > during + 50 ? true : undefined));
+      const second = await serve(dir);
+      await second.waitForOutput(/"production: (http:\/\/127\.0\.0\.1:\d+)"/, 'the restarted server to adopt the router');
+      const after = served;
+      await poll('requests served after the restart', 30_000, async () => (served > after + 50 ? true : undefined));
+      expect((await route()).generation).toBe(generation);
+
+      // 1.0.0 is down: the switch is refused and traffic stays on 2.0.0.
+      old.closeAllConnections();
+      await new Promise((resolve) => old.close(resolve));
+      const refused = (await api(second.url, 'POST', '/api/v1/rollbacks', { environment: 'production', reason: 'fault suite' })) as { plan: { id: string } };
+      const failedPlan = await finished(second.url, refused.plan.id, 60_000);
+      expect(failedPlan.status).toBe('failed');
+      expect(JSON.stringify(failedPlan)).toMatch(/refusing to send traffic to 1\.0\.0: its health check .* failed 2 of 2 probes/);
+      expect((await route()).weights).toEqual({ '2.0.0': 1 });
+      // 1.0.0 is back: the switch happens.
+      await app('1.0.0', oldPort);
+      const retried = (await api(second.url, 'POST', '/api/v1/rollbacks', { environment: 'production', reason: 'fault suite, target healthy' })) as { plan: { id: string } };
+      expect((await finished(second.url, retried.plan.id, 60_000)).status).toBe('succeeded');
+      expect((await route()).weights).toEqual({ '1.0.0': 1 });
+      await poll('1.0.0 serving through the router', 10_000, async () => ((bodies.get('1.0.0') ?? 0) > 0 ? true : undefined));
+      running = false;
+      await Promise.all(workers);
+      expect(failed).toBe(0);
+      expect(served).toBeGreaterThan(150);
+    } finally {
+      if (routerPid) {
+        try {
+          process.kill(routerPid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      for (const server of upstreams) {
+        server.closeAllConnections();
+        server.close();
+      }
+    }
+  }, 300_000);
+});

@@ -40,6 +40,8 @@ export interface RollbacksModuleOptions {
   logger?: { info(obj: object, msg: string): void; error(obj: object, msg: string): void } | undefined;
   cooldownMs?: number | undefined;
   leaseMs?: number | undefined;
+  /** Routers as their own process (`serve` does it by default). */
+  routerProcess?: boolean | undefined;
   /** The stable id this server holds leases under (rollbacks/holder-id.ts). */
   holder?: string | undefined;
   outcomes?: OutcomeSink | undefined;
@@ -61,6 +63,7 @@ export function createRollbacksModule(options: RollbacksModuleOptions): Rollback
         outcomes: options.outcomes,
         service: options.config.service,
         extra: options.extra?.(environment),
+        routerProcess: options.routerProcess,
       });
       sets.set(environment, set);
     }

@@ -16,11 +16,13 @@ export interface ProviderSetOptions extends ProviderDeps {
   /** Where the router sends each proxied request's outcome (the detection module's aggregator). */
   outcomes?: OutcomeSink | undefined;
   service?: string | undefined;
+  /** Routers run as their own process (`ripcord router`), started and supervised from here. */
+  routerProcess?: boolean | undefined;
 }
 
 /** Every provider an environment's plan can use, by the slot names plan steps refer to. */
 export function buildProviderSet(env: EnvironmentPlan, options: ProviderSetOptions): ProviderSet {
-  const router = env.provider?.kind === 'router' ? new RouterProvider(env.provider, { outcomes: options.outcomes, service: options.service, environment: env.name, stateDir: options.stateDir }) : undefined;
+  const router = env.provider?.kind === 'router' ? new RouterProvider(env.provider, { outcomes: options.outcomes, service: options.service, environment: env.name, stateDir: options.stateDir, ownProcess: options.routerProcess && options.configFile ? { configFile: options.configFile } : undefined }) : undefined;
   const built = createEnvironmentProviders(router ? { ...env, provider: undefined } : env, { stateDir: options.stateDir, clock: options.clock, configFile: options.configFile });
   return {
     main: router ?? built.main,

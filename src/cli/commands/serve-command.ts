@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createApp, listen } from '../../app.js';
 import { optionalConfig } from '../ledger-access.js';
@@ -41,9 +42,10 @@ export function registerServe(program: Command): void {
     .option('--database <url>', 'PostgreSQL instead of SQLite: postgres://… (env RIPCORD_DATABASE_URL)')
     .option('--ofrep-rate-limit <n>', 'OFREP evaluations per second per app token before 429 (default 5000)')
     .option('--watch-interval <duration>', 'how often the watcher reads signals and judges every live release (default 5s; env RIPCORD_WATCH_INTERVAL_MS)')
+    .option('--router-in-process', 'run router environments\' proxy inside this process (it then stops when ripcord stops) instead of as `ripcord router`')
     .option('--cors-origin <origins>', 'browser apps\' origins allowed to call OFREP, the flag stream, the banner and /status, comma-separated (env RIPCORD_CORS_ORIGINS)')
     .addHelpText('after', '\nExample:\n  ripcord serve --config ripcord.yaml --port 4747\n  RIPCORD_ADMIN_TOKEN=rcp_… ripcord serve --database postgres://127.0.0.1/ripcord')
-    .action(async (options: { config?: string; port: string; host: string; dataDir: string; database?: string; ofrepRateLimit?: string; corsOrigin?: string; watchInterval?: string }) => {
+    .action(async (options: { config?: string; port: string; host: string; dataDir: string; database?: string; ofrepRateLimit?: string; corsOrigin?: string; watchInterval?: string; routerInProcess?: boolean }) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RipcordError('usage', `--port must be a number from 0 to 65535, not "${options.port}"`);
       const config = optionalConfig(options.config);
@@ -51,13 +53,14 @@ export function registerServe(program: Command): void {
         config,
         databaseUrl: options.database ?? process.env.RIPCORD_DATABASE_URL,
         dataDir: options.dataDir,
-        configFile: config ? (options.config ?? 'ripcord.yaml') : undefined,
+        configFile: config ? resolve(options.config ?? 'ripcord.yaml') : undefined,
         watchIntervalMs: watchInterval(options.watchInterval),
         rollbackCooldownMs: process.env.RIPCORD_ROLLBACK_COOLDOWN_MS ? Number(process.env.RIPCORD_ROLLBACK_COOLDOWN_MS) : undefined,
         adminToken: process.env.RIPCORD_ADMIN_TOKEN || undefined,
         ofrepRateLimit: options.ofrepRateLimit ? Number(options.ofrepRateLimit) : undefined,
         corsOrigins: corsOrigins(options.corsOrigin ?? process.env.RIPCORD_CORS_ORIGINS),
         listen: { host: options.host, port },
+        routerProcess: !options.routerInProcess,
       });
       const url = app.url ?? (await listen(app, { host: options.host, port }));
       print(`ripcord ${VERSION} — ${config ? `rollback plan of ${config.service} (${Object.keys(config.environments).join(', ')})` : 'no ripcord.yaml loaded (ledger and API only; see ripcord init)'}`);
