@@ -1,3 +1,5 @@
+import type { Store } from '../../store/open-store.js';
+import { assertIngestBuffered } from '../../signals/ingest-buffer.js';
 import { z } from 'zod';
 import type { RipcordConfig } from '../../config/ripcord-config.js';
 import { RipcordError } from '../../core/errors.js';
@@ -85,7 +87,7 @@ function checkEnvironment(config: RipcordConfig | undefined, environment: string
 }
 
 /** Signals in (ingest, Alertmanager, bug reports), verdicts and decisions out. */
-export function detectionRoutes(deps: { detection?: DetectionModule | undefined; config?: RipcordConfig | undefined }) {
+export function detectionRoutes(deps: { detection?: DetectionModule | undefined; config?: RipcordConfig | undefined; store?: Store | undefined }) {
   const module = deps.detection;
   if (!module) return [];
   const { config } = deps;
@@ -120,6 +122,8 @@ export function detectionRoutes(deps: { detection?: DetectionModule | undefined;
             at: o.at === undefined ? received : typeof o.at === 'number' ? o.at : Date.parse(o.at),
           };
         }
+        // Acknowledged means stored, or held in the bounded buffer until the store takes writes again.
+        assertIngestBuffered(deps.store?.health.writeFault(), module.aggregator.unpersisted());
         // Validated whole before any is recorded: a bad batch records nothing.
         module.aggregator.recordMany(outcomes);
         return { accepted: outcomes.length };
