@@ -23,7 +23,7 @@ export interface RollbackRequest {
   reason: string;
   actor: string;
   severity?: string | undefined;
-  /** Skips the cooldown (never the "not to a rolled-back release" rule). */
+  /** Skips the cooldown; with `to`, also allows going back to a rolled-back release (an explicit, audited operator call). */
   force?: boolean | undefined;
 }
 
@@ -109,7 +109,7 @@ export class RollbackExecutor {
       environment: request.environment,
       releaseId: release.id,
       targetReleaseId: target.id,
-      reason: request.reason,
+      reason: target.status === 'rolled_back' ? `${request.reason} [forced back to rolled-back release ${target.version}]` : request.reason,
       actor: request.actor,
       severity: request.severity,
       status: 'pending',
@@ -410,6 +410,8 @@ export class RollbackExecutor {
     else if (bad.status === 'deploying') await ledger.transition(bad.id, 'failed', plan.actor, why);
     const good = await ledger.get(target.id);
     if (good.status === 'superseded') return ledger.transition(good.id, 'live', plan.actor, `put back by rollback ${plan.id}`);
+    // Only prepare() lets a rolled-back target through, for --to <version> --force.
+    if (good.status === 'rolled_back') return ledger.transition(good.id, 'live', plan.actor, `forced back by ${plan.actor}: rollback ${plan.id} --to ${good.version} --force`, { forceBack: true });
     return good;
   }
 
@@ -500,8 +502,13 @@ export class RollbackExecutor {
       candidate = await ledger.get(release.previousReleaseId);
     }
     if (!candidate) throw new RipcordError('conflict', `no release to roll back to: ${release.version} is the only (or the last known good) release of ${service} in ${request.environment}`);
-    if (candidate.status === 'rolled_back' || candidate.status === 'failed') {
-      throw new RipcordError('conflict', `refusing to roll back to ${candidate.version} (${candidate.id}): it was itself ${candidate.status === 'failed' ? 'a failed release' : 'rolled back'}`);
+    // Going back to a rolled-back release is an operator's explicit call: --to <version> --force (audited).
+    const forcedBack = candidate.status === 'rolled_back' && request.to !== undefined && request.force === true;
+    if ((candidate.status === 'rolled_back' && !forcedBack) || candidate.status === 'failed') {
+      throw new RipcordError(
+        'conflict',
+        `refusing to roll back to ${candidate.version} (${candidate.id}): it was itself ${candidate.status === 'failed' ? 'a failed release' : 'rolled back; if it is the one that works, go back to it explicitly with --to ' + candidate.version + ' --force'}`,
+      );
     }
     return candidate;
   }
