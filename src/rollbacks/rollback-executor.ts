@@ -505,10 +505,8 @@ export class RollbackExecutor {
     // Going back to a rolled-back release is an operator's explicit call: --to <version> --force (audited).
     const forcedBack = candidate.status === 'rolled_back' && request.to !== undefined && request.force === true;
     if ((candidate.status === 'rolled_back' && !forcedBack) || candidate.status === 'failed') {
-      throw new RipcordError(
-        'conflict',
-        `refusing to roll back to ${candidate.version} (${candidate.id}): it was itself ${candidate.status === 'failed' ? 'a failed release' : 'rolled back; if it is the one that works, go back to it explicitly with --to ' + candidate.version + ' --force'}`,
-      );
+      const why = candidate.status === 'failed' ? 'a failed release' : `rolled back; if it is the one that works, go back to it explicitly with --to ${candidate.version} --force`;
+      throw new RipcordError('conflict', `refusing to roll back to ${candidate.version} (${candidate.id}): it was itself ${why}`);
     }
     return candidate;
   }
