@@ -280,6 +280,85 @@ describe('fault suite', () => {
   }, 300_000);
 });
 
+describe('fault suite: a full disk', () => {
+  it.skipIf(process.getuid?.() !== 0)('SQLite on a full disk: writes answer 503, /readyz says so, ingest is held in its bounded buffer then refused, and all of it is stored once there is room', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const Database = (await import('better-sqlite3')).default;
+    const dir = workdir('disk');
+    planConfig(dir, ['true']);
+    const data = join(dir, 'data');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(data);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', data]);
+    try {
+      const server = await serve(dir, { dataDir: data, env: { RIPCORD_WATCH_INTERVAL_MS: '200' } });
+      const ingest = (await api(server.url, 'POST', '/api/v1/tokens', { name: 'app', role: 'ingest' })) as { secret: string };
+      const send = async (outcomes: unknown[]) => {
+        const response = await fetch(`${server.url}/api/v1/ingest`, { method: 'POST', headers: { authorization: `Bearer ${ingest.secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ environment: 'production', outcomes }) });
+        return { status: response.status, retryAfter: response.headers.get('retry-after') };
+      };
+      expect((await send([{ release: '1.0.0', status: 200, latency_ms: 5 }])).status).toBe(202);
+      // Fill the disk to the last byte.
+      const { openSync, writeSync, closeSync } = await import('node:fs');
+      const filler = openSync(join(data, 'filler'), 'w');
+      const block = Buffer.alloc(64 * 1024, 1);
+      try {
+        for (;;) writeSync(filler, block);
+      } catch {
+        for (;;) {
+          try {
+            writeSync(filler, Buffer.alloc(512, 1));
+          } catch {
+            break;
+          }
+        }
+      } finally {
+        closeSync(filler);
+      }
+      let version = 0;
+      const statuses: number[] = [];
+      const refused = await poll('a write refused with 503', 30_000, async () => {
+        const result = await call(server.url, 'POST', '/api/v1/releases', { environment: 'production', version: `full-${++version}` });
+        statuses.push(result.status);
+        return result.status === 503 ? result : undefined;
+      }).catch((error) => {
+        throw new Error(`${(error as Error).message}; statuses ${[...new Set(statuses)].join(', ')}; output ${server.output().slice(-1500)}`);
+      });
+      expect(statuses.filter((s) => s !== 201 && s !== 503)).toEqual([]);
+      expect(refused.retryAfter).toBe('5');
+      await poll('/readyz to say not ready', 30_000, async () => ((await call(server.url, 'GET', '/readyz')).status === 503 ? true : undefined));
+      // 10,000 distinct seconds: the buffer's whole room, held in memory and acknowledged.
+      const now = Date.now();
+      const batch = Array.from({ length: 10_000 }, (_, i) => ({ release: '1.0.0', status: i % 10 === 0 ? 500 : 200, latency_ms: 5, at: now - i * 1000 }));
+      expect((await send(batch)).status).toBe(202);
+      await poll('ingest refused past the buffer', 30_000, async () => {
+        const result = await send([{ release: '1.0.0', status: 200, latency_ms: 5 }]);
+        return result.status === 503 && result.retryAfter === '5' ? true : undefined;
+      });
+      expect(server.alive()).toBe(true);
+      rmSync(join(data, 'filler'));
+      await poll('writes taken again', 60_000, async () => ((await call(server.url, 'POST', '/api/v1/releases', { environment: 'production', version: `room-${++version}` })).status === 201 ? true : undefined));
+      await poll('/readyz ready again', 60_000, async () => ((await call(server.url, 'GET', '/readyz')).status === 200 ? true : undefined));
+      const stored = await poll('every acknowledged bucket stored', 60_000, async () => {
+        const db = new Database(join(data, 'ripcord.db'), { readonly: true, fileMustExist: true });
+        try {
+          const row = db.prepare("SELECT count(*) AS n, sum(total) AS total FROM outcome_rollups WHERE release = '1.0.0'").get() as { n: number; total: number };
+          return row.n >= 10_000 ? row : undefined;
+        } finally {
+          db.close();
+        }
+      });
+      // Every acknowledged outcome is in a stored bucket (the last refused one is not).
+      expect(stored.total).toBe(10_001);
+      expect(server.alive()).toBe(true);
+      server.destroy();
+      await server.exited();
+    } finally {
+      execFileSync('umount', ['-l', data]);
+    }
+  }, 300_000);
+});
+
 describe('fault suite: the data plane apart from the control plane', () => {
   it('the router process serves through kill -9 and restart of the control plane under load, refuses an unhealthy switch target, and switches once it is healthy', async () => {
     const { createServer } = await import('node:http');

@@ -17,6 +17,12 @@ const PG_CODES = new Set(['57P01', '57P02', '57P03', '40001', '40P01']);
 /** SQLite result codes (better-sqlite3's `code`) for a disk or file that cannot take the write now. */
 const SQLITE_CODES = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY|NOMEM|PROTOCOL)/;
 
+/**
+ * SQLite rolls a transaction back by itself on SQLITE_FULL/IOERR/NOMEM; Kysely's ROLLBACK then fails with
+ * this, and its error replaces the original one.
+ */
+const SQLITE_MESSAGES = /cannot rollback - no transaction is active|database or disk is full|disk I\/O error/i;
+
 /** pg's own messages when the connection went away mid-query or could not be made in time. */
 const PG_MESSAGES = /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|the database system is (shutting down|starting up|in recovery mode)|terminating connection due to administrator command|The database connection is not open|Cannot use a pool after calling end/i;
 
@@ -38,7 +44,7 @@ export function isStoreUnavailable(error: unknown, depth = 0): boolean {
     if (/^[0-9A-Z]{5}$/.test(code) && PG_CLASSES.includes(code.slice(0, 2))) return true;
   }
   const message = (error as { message?: unknown }).message;
-  if (typeof message === 'string' && PG_MESSAGES.test(message)) return true;
+  if (typeof message === 'string' && (PG_MESSAGES.test(message) || SQLITE_MESSAGES.test(message))) return true;
   const errors = (error as { errors?: unknown }).errors;
   const nested = [(error as { cause?: unknown }).cause, ...(Array.isArray(errors) ? errors : [])];
   return nested.some((inner) => isStoreUnavailable(inner, depth + 1));
