@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: files run in parallel, two at a time.
     maxWorkers: 2,
+    // An unhandled rejection or error anywhere fails the run (the default, stated on purpose: issue 13).
+    dangerouslyIgnoreUnhandledErrors: false,
   },
 });
