@@ -70,7 +70,7 @@ export async function startRouterAdmin(router: RouterProvider, options: { listen
   const server = createServer((req, res) => {
     const reply = (status: number, value: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
     const url = new URL(req.url ?? '/', 'http://router');
-    if (url.pathname === '/healthz') return reply(200, { status: 'ok', pid: process.pid });
+    if (url.pathname === '/healthz') return reply(200, { status: 'ok', pid: process.pid, proxy: router.url() });
     if (!authorized(req)) return reply(401, { error: { code: 'unauthorized', message: 'the router admin interface needs its bearer token (admin.json in the router state folder, or RIPCORD_ROUTER_TOKEN)' } });
     const state = () => ({ weights: router.split(), generation: router.currentGeneration(), inFlight: router.inFlightAll() });
     if (url.pathname === '/route' && req.method === 'GET') return reply(200, state());

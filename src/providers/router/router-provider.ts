@@ -180,7 +180,13 @@ export class RouterProvider implements Provider {
   private async healthy(info: RouterAdminInfo): Promise<boolean> {
     try {
       const response = await fetch(`${info.admin}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      const json = (await response.json()) as { pid?: number };
+      const json = (await response.json()) as { pid?: number; proxy?: string };
+      // A router named by `admin:` in ripcord.yaml (run by someone else, maybe on another host): any pid.
+      if (response.ok && info.pid === 0 && json.pid) {
+        info.pid = json.pid;
+        if (json.proxy) info.proxy = json.proxy;
+        return true;
+      }
       return response.ok && json.pid === info.pid;
     } catch {
       return false;
@@ -192,7 +198,10 @@ export class RouterProvider implements Provider {
     const dir = this.stateFolder;
     const own = this.deps.ownProcess;
     if (!dir || !own || !this.deps.stateDir) throw new RipcordError('config_invalid', 'a router in its own process needs a state folder and the ripcord.yaml path');
-    const running = readAdminInfo(dir);
+    // Several control planes drive one router: `admin: host:port` plus a shared RIPCORD_ROUTER_TOKEN.
+    const token = process.env.RIPCORD_ROUTER_TOKEN;
+    const configured: RouterAdminInfo | undefined = this.config.admin && token ? { admin: `http://${this.config.admin}`, proxy: `http://${this.config.listen}`, pid: 0, token } : undefined;
+    const running = configured && (await this.healthy(configured)) ? configured : readAdminInfo(dir);
     if (running && (await this.healthy(running))) {
       this.remote = running;
     } else {
