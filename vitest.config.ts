@@ -10,5 +10,7 @@ export default defineConfig({
     // Servers started by tests (in process or spawned) seal their signing keys with this, instead of
     // making a key file in the home directory of whoever runs the tests.
     env: { RIPCORD_SECRET_KEY: '7e57'.repeat(16) },
+    // An unhandled rejection or error anywhere fails the run (the default, stated on purpose: issue 13).
+    dangerouslyIgnoreUnhandledErrors: false,
   },
 });

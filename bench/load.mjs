@@ -10,6 +10,11 @@ const last = {};
 let total = 0;
 let failed = 0;
 const started = Date.now();
+// SIGINT ends the run early (bench:recovery's control-plane restart row) and still prints the totals.
+let stopped = false;
+process.on('SIGINT', () => {
+  stopped = true;
+});
 
 function once() {
   return new Promise((resolve) => {
@@ -35,7 +40,7 @@ function once() {
 }
 
 await Promise.all(Array.from({ length: concurrency }, async () => {
-  while (Date.now() < until) await once();
+  while (!stopped && Date.now() < until) await once();
 }));
 const seconds = (Date.now() - started) / 1000;
 process.stdout.write(`${JSON.stringify({ total, failed, rps: Math.round(total / seconds), last })}\n`);

@@ -47,12 +47,18 @@ async function measure(proxy: string, run: number, target: string, doSwitch: () 
   return { proxy, run, rps: result.rps, total: result.total, failed: result.failed, switchMs, lastOldMs: Math.max(0, lastOld - decided) };
 }
 
+class SkipSwitch extends Error {}
+
+// PART=control-plane runs only the control-plane restart row (no nginx needed).
+const PART = process.env.PART ?? 'all';
 app('bad', 9181);
 app('good', 9182);
 await ready('http://127.0.0.1:9181/health');
 await ready('http://127.0.0.1:9182/health');
 const rows: Row[] = [];
+if (PART === 'all' || PART === 'control-plane') await controlPlaneRestarts();
 try {
+  if (PART === 'control-plane') throw new SkipSwitch();
   for (let run = 1; run <= RUNS; run++) {
     const router = new RouterProvider({ kind: 'router', listen: '127.0.0.1:9180', upstreams: { bad: 'http://127.0.0.1:9181', good: 'http://127.0.0.1:9182' }, drain: 10_000 });
     await router.listen();
@@ -89,9 +95,80 @@ try {
     await sleep(500);
     rmSync(prefix, { recursive: true, force: true });
   }
+} catch (error) {
+  if (!(error instanceof SkipSwitch)) throw error;
 } finally {
   for (const child of children) child.kill();
 }
+
+interface RestartRow { run: number; total: number; failed: number; downMs: number }
+
+/**
+ * The data plane apart from the control plane: `ripcord serve` with a router environment (the router
+ * runs as its own process), load through the router, kill -9 of the control plane 2 s in, restart at
+ * once; the load runs until 3 s after the restarted server listens again. Counts failed requests.
+ */
+async function controlPlaneRestarts(): Promise<RestartRow[]> {
+  const out: RestartRow[] = [];
+  for (let run = 1; run <= RUNS; run++) {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-cp-'));
+    writeFileSync(
+      join(dir, 'ripcord.yaml'),
+      `service: bench\nenvironments:\n  production:\n    provider: { kind: router, listen: 127.0.0.1:0, upstreams: { good: http://127.0.0.1:9182 } }\n    rollback: [ previous_release ]\n`,
+    );
+    const serve = () => {
+      const child = spawn(process.execPath, [join(ROOT, 'bin/ripcord'), 'serve', '--port', '0', '--config', join(dir, 'ripcord.yaml'), '--data-dir', join(dir, 'data')], { cwd: dir, env: { ...process.env, RIPCORD_ADMIN_TOKEN: 'rcp_bench-control-plane-restart-000000' } });
+      let text = '';
+      const proxy = new Promise<string>((res, rej) => {
+        child.stdout.on('data', (c) => {
+          text += c;
+          const match = /"production: (http:\/\/127\.0\.0\.1:\d+)"/.exec(text);
+          if (match) res(match[1] as string);
+        });
+        child.once('exit', () => rej(new Error(`serve exited: ${text}`)));
+      });
+      return { child, proxy };
+    };
+    const first = serve();
+    const proxy = await first.proxy;
+    const admin = JSON.parse(execFileSync('sh', ['-c', `cat ${join(dir, 'data/providers/production')}/router-*/admin.json`]).toString()) as { pid: number };
+    const child = spawn(process.execPath, [join(ROOT, 'bench/load.mjs')], { env: { ...process.env, TARGET: proxy, DURATION_MS: '600000' } });
+    let text = '';
+    child.stdout.on('data', (c) => (text += c));
+    const result = new Promise<{ total: number; failed: number }>((res) => child.on('exit', () => res(JSON.parse(text))));
+    await sleep(2000);
+    const killed = Date.now();
+    first.child.kill('SIGKILL');
+    const second = serve();
+    await second.proxy;
+    const downMs = Date.now() - killed;
+    await sleep(3000);
+    child.kill('SIGINT');
+    const totals = await result;
+    out.push({ run, total: totals.total, failed: totals.failed, downMs });
+    second.child.kill('SIGTERM');
+    process.kill(admin.pid, 'SIGTERM');
+    await sleep(500);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const table = [
+    '# Recovery benchmark: the control plane killed and restarted under load',
+    '',
+    'Command: `PART=control-plane npm run bench:recovery` (bench/recovery.ts, `controlPlaneRestarts`; load from bench/load.mjs in a separate process, 32 keep-alive clients on loopback through the router; 2 cores shared with other work).',
+    '',
+    '`ripcord serve` with a router environment (the router runs as its own process, `ripcord router`), kill -9 of the control plane 2 s into the load, restarted at once; the load runs until 3 s after the restarted server listens. "control plane down" = from the kill until the new server listens and has adopted the router. Target: 0 failed requests.',
+    '',
+    '| run | requests | failed | control plane down (ms) |',
+    '| --- | --- | --- | --- |',
+    ...out.map((r) => `| ${r.run} | ${r.total} | ${r.failed} | ${r.downMs} |`),
+    '',
+  ];
+  writeFileSync(join(ROOT, 'bench/results/recovery-control-plane.md'), table.join('\n'));
+  process.stdout.write(table.join('\n'));
+  return out;
+}
+
+if (PART === 'control-plane') process.exit(0);
 
 const lines = [
   '# Recovery benchmark',

@@ -33,6 +33,8 @@ import { DEFAULT_DATA_DIR, openStore, type Store } from './store/open-store.js';
 import { VERSION } from './version.js';
 import { createRollbacksModule, type RollbacksModule } from './rollbacks-module.js';
 import { statusSubscriptionsFor } from './incidents/status-subscriptions-setup.js';
+import { stableHolderId } from './rollbacks/holder-id.js';
+import { RipcordError } from './core/errors.js';
 
 export interface AppOptions {
   /** How often escalation timers and periodic incident updates are checked (ms); 0 = never on their own (tests tick). Default 1000. */
@@ -71,6 +73,12 @@ export interface AppOptions {
   streamLimit?: number | undefined;
   /** How often revocations made by other servers sharing the store are read (ms; default 500). */
   revocationPollMs?: number | undefined;
+  /** Bind the API here before any background work starts (`serve`); a port that cannot be bound fails createApp. */
+  listen?: { host: string; port: number } | undefined;
+  /** Run each router environment's proxy as its own process, `ripcord router`, that outlives this one (`serve` default). */
+  routerProcess?: boolean | undefined;
+  /** How long SIGTERM lets a running rollback step finish before aborting it (default 10 s; env RIPCORD_SHUTDOWN_GRACE_MS). */
+  shutdownGraceMs?: number | undefined;
 }
 
 export interface App {
@@ -97,6 +105,8 @@ export interface App {
   generatedAdminToken?: string | undefined;
   /** The public URL: `--public-url`, or the address `listen` bound when none was given. */
   origin: { url: string | undefined };
+  /** Where the API listens, when `listen` was given. */
+  url?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -145,6 +155,8 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
           logger,
           cooldownMs: options.rollbackCooldownMs,
           leaseMs: options.rollbackLeaseMs,
+          holder: stableHolderId(options.dataDir ?? DEFAULT_DATA_DIR),
+          routerProcess: options.routerProcess,
         })
       : undefined;
     // Incidents open and run from the events every feature publishes (issue 6).
@@ -188,6 +200,13 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
         return check.tokenId;
       },
     });
+    // The port first: a server that cannot listen must not go on watching and resuming plans headless.
+    const url = options.listen ? await listenOrStop(server, options.listen, async () => {
+      await revocations.stop();
+      await incidentTimers?.stop();
+      await flagNotifier?.close();
+    }) : undefined;
+    if (url && !['0.0.0.0', '::', ''].includes(options.listen?.host ?? '')) origin.url ??= url;
     if ((options.watchIntervalMs ?? 5000) > 0) detection.detection.start(options.watchIntervalMs ?? 5000);
     if (rollbacks) {
       const routers = await rollbacks.start();
@@ -197,6 +216,8 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       rollbacks.executor.subscribe();
       const resumed = await rollbacks.executor.resumeUnfinished();
       if (resumed.length) logger.info({ plans: resumed }, 'resuming rollback plans left unfinished');
+      // A peer that died leaves its plan open: take it over once its lease runs out.
+      rollbacks.executor.startTakeover();
     }
     return {
       config: options.config,
@@ -209,6 +230,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       events,
       generatedAdminToken,
       origin,
+      url,
       detection,
       flags,
       incidents,
@@ -216,13 +238,16 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       rollbacks,
       close: async () => {
         await revocations.stop();
+        // Stop taking requests first, then let the running step finish (or abort it past the grace) and free its lease.
+        const closing = drainHttp(server, 3_000);
+        await rollbacks?.executor.stop(options.shutdownGraceMs ?? (Number(process.env.RIPCORD_SHUTDOWN_GRACE_MS) || 10_000));
         await incidentTimers?.stop();
         await detection.detection.stop();
         await rollbacks?.close();
         incidents.detach();
         // Notifications already under way are delivered (or recorded as failed) before the store closes.
         await incidents.idle();
-        await server.close();
+        await closing;
         await flagNotifier?.close();
         await store.close();
       },
@@ -272,6 +297,44 @@ function startIncidentTimers(config: RipcordConfig, incidents: IncidentService, 
     clearInterval(timer);
     await running;
   } };
+}
+
+/**
+ * Stops accepting connections, lets requests under way finish (up to `ms`; a flag stream never
+ * finishes on its own), then closes what is left: SIGTERM does not reset in-flight API calls.
+ */
+async function drainHttp(server: FastifyInstance, ms: number): Promise<void> {
+  const http = server.server;
+  if (http.listening) {
+    http.close(() => undefined);
+    http.closeIdleConnections();
+    const deadline = Date.now() + ms;
+    const open = () => new Promise<number>((resolve) => http.getConnections((_error, count) => resolve(count ?? 0)));
+    while (Date.now() < deadline && (await open()) > 0) {
+      http.closeIdleConnections();
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+  await server.close();
+}
+
+async function listenOrStop(server: FastifyInstance, at: { host: string; port: number }, cleanUp: () => Promise<void>): Promise<string> {
+  try {
+    await server.listen({ host: at.host, port: at.port });
+  } catch (error) {
+    await cleanUp().catch(() => undefined);
+    await server.close().catch(() => undefined);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new RipcordError('unavailable', `cannot listen on ${at.host}:${at.port}: ${code === 'EADDRINUSE' ? 'the port is in use (another ripcord or another program?)' : code === 'EACCES' ? 'permission denied' : (error as Error).message}; nothing was started`);
+  }
+  return urlOf(server, at);
+}
+
+function urlOf(server: FastifyInstance, at: { host: string; port: number }): string {
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : at.port;
+  const host = at.host.includes(':') ? `[${at.host}]` : at.host;
+  return `http://${host}:${port}`;
 }
 
 export async function listen(app: App, options: { host: string; port: number }): Promise<string> {

@@ -39,6 +39,10 @@ export interface RollbacksModuleOptions {
   logger?: { info(obj: object, msg: string): void; error(obj: object, msg: string): void } | undefined;
   cooldownMs?: number | undefined;
   leaseMs?: number | undefined;
+  /** Routers as their own process (`serve` does it by default). */
+  routerProcess?: boolean | undefined;
+  /** The stable id this server holds leases under (rollbacks/holder-id.ts). */
+  holder?: string | undefined;
   outcomes?: OutcomeSink | undefined;
   watcher?: ReleaseWatcher | undefined;
 }
@@ -58,6 +62,7 @@ export function createRollbacksModule(options: RollbacksModuleOptions): Rollback
         outcomes: options.outcomes,
         service: options.config.service,
         extra: options.extra?.(environment),
+        routerProcess: options.routerProcess,
       });
       sets.set(environment, set);
     }
@@ -73,6 +78,7 @@ export function createRollbacksModule(options: RollbacksModuleOptions): Rollback
     logger: options.logger,
     cooldownMs: options.cooldownMs,
     leaseMs: options.leaseMs,
+    holder: options.holder,
   });
   const releases = new ReleaseRunner({
     config: options.config,

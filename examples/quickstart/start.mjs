@@ -52,7 +52,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 
 run('app 1.0.0', process.execPath, [join(here, 'app.mjs')], { VERSION: '1.0.0', PORT: '8081' });
 run('app 2.0.0', process.execPath, [join(here, 'app.mjs')], { VERSION: '2.0.0', PORT: '8082' });
-run('ripcord', join(root, 'bin/ripcord'), ['serve', '--config', join(here, 'ripcord.yaml'), '--data-dir', dataDir, '--port', String(port)], {
+run('ripcord', join(root, 'bin/ripcord'), ['serve', '--config', join(here, 'ripcord.yaml'), '--data-dir', dataDir, '--port', String(port), '--router-in-process'], {
   RIPCORD_ADMIN_TOKEN: token,
   RIPCORD_WATCH_INTERVAL_MS: '1000',
   RIPCORD_ROLLBACK_COOLDOWN_MS: '0',

@@ -185,14 +185,22 @@ export class TokenService {
       registerSecret(fromEnvironment);
       const now = this.clock.now().toISOString();
       this.recent.clear();
-      await this.repository.upsertBootstrap(
-        { id: newId('tok'), name: BOOTSTRAP_TOKEN_NAME, role: 'admin', prefix: tokenPrefix(fromEnvironment), createdBy: 'RIPCORD_ADMIN_TOKEN', createdAt: now },
-        hashToken(fromEnvironment),
-      );
+      const upsert = () =>
+        this.repository.upsertBootstrap(
+          { id: newId('tok'), name: BOOTSTRAP_TOKEN_NAME, role: 'admin', prefix: tokenPrefix(fromEnvironment), createdBy: 'RIPCORD_ADMIN_TOKEN', createdAt: now },
+          hashToken(fromEnvironment),
+        );
+      // Two servers starting together race on the insert; the loser finds the winner's row on the second try.
+      await upsert().catch(upsert);
       return undefined;
     }
     if ((await this.repository.countActiveAdmins()) > 0) return undefined;
-    const { secret } = await this.create({ name: BOOTSTRAP_TOKEN_NAME, role: 'admin' }, 'system');
-    return secret;
+    try {
+      const { secret } = await this.create({ name: BOOTSTRAP_TOKEN_NAME, role: 'admin' }, 'system');
+      return secret;
+    } catch (error) {
+      if ((await this.repository.countActiveAdmins()) > 0) return undefined;
+      throw error;
+    }
   }
 }

@@ -11,6 +11,7 @@ import { registerRelease } from './commands/release-command.js';
 import { registerRollback } from './commands/rollback-command.js';
 import { registerSchema } from './commands/schema-command.js';
 import { registerServe } from './commands/serve-command.js';
+import { registerRouter } from './commands/router-command.js';
 import { registerStatus } from './commands/status-command.js';
 import { registerToken } from './commands/token-command.js';
 import { registerValidate } from './commands/validate-command.js';
@@ -26,7 +27,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
-  for (const register of [registerServe, registerValidate, registerSchema, registerInit, registerDeploy, registerDeployments, registerStatus, registerToken, registerFlags, registerWatch, registerDecision, registerRollback, registerRelease, registerIncident, registerKeys]) {
+  for (const register of [registerServe, registerValidate, registerSchema, registerInit, registerDeploy, registerDeployments, registerStatus, registerToken, registerFlags, registerWatch, registerDecision, registerRollback, registerRelease, registerIncident, registerKeys, registerRouter]) {
     register(program);
   }
   // Subcommands inherit exitOverride only when set on each; do it once for the whole tree.

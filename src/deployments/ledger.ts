@@ -104,12 +104,17 @@ export class Ledger {
     return details;
   }
 
-  async transition(id: string, to: ReleaseStatus, actor: string, reason?: string): Promise<ReleaseDetails> {
+  /**
+   * `forceBack`: the one exception to "rolled_back is final", an operator's explicit, audited
+   * `ripcord rollback --to <version> --force` back to a release that was rolled back.
+   */
+  async transition(id: string, to: ReleaseStatus, actor: string, reason?: string, options: { forceBack?: boolean } = {}): Promise<ReleaseDetails> {
     const now = this.clock.now().toISOString();
     let from: ReleaseStatus | undefined;
     const details = await this.repository.transaction(async (repo) => {
       const release = await this.require(repo, id);
-      this.assertAllowed(release, to);
+      const forced = options.forceBack === true && release.status === 'rolled_back' && to === 'live';
+      if (!forced) this.assertAllowed(release, to);
       from = release.status;
       if (to === 'live') {
         const serving = await repo.findReleases({
@@ -122,7 +127,7 @@ export class Ledger {
       }
       await repo.updateRelease(id, { status: to, updatedAt: now, ...(to === 'verified' ? { verifiedAt: now } : {}) });
       await repo.insertTransition({ id: newId('trn'), releaseId: id, from: release.status, to, actor, reason, at: now });
-      await repo.insertAudit(this.audit(actor, 'release.transitioned', id, { from: release.status, to, reason }));
+      await repo.insertAudit(this.audit(actor, forced ? 'release.forced_back' : 'release.transitioned', id, { from: release.status, to, reason, ...(forced ? { forced: true } : {}) }));
       return this.detailsIn(repo, id);
     });
     await this.events?.publish({

@@ -35,7 +35,6 @@ describe('the watcher through a PostgreSQL outage', () => {
   beforeAll(async () => {
     process.on('unhandledRejection', onRejection);
     cluster = await createPostgresCluster();
-    cluster.start();
     const parsed = parseConfig(
       `service: pulse
 environments:

@@ -12,6 +12,7 @@ import { type ActsOn, anyRoleAllows, authorize, type ObjectResolvers } from './a
 import { codeForStatus, STATUS_OF } from './error-status.js';
 import type { HttpMetrics } from './http-metrics.js';
 import { registerBodyParsing } from './request-body.js';
+import { describeStoreFault, isStoreUnavailable, STORE_RETRY_AFTER_SECONDS } from '../store/store-unavailable.js';
 
 export interface ServerOptions {
   routes: readonly ApiRoute[];
@@ -108,10 +109,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       const status = error.statusCode as number;
       const { message, path } = fastifyRefusal(error, request, options.bodyLimit ?? 1024 * 1024);
       answer = { status, code: codeForStatus(status), message: redact(message), issues: [{ path, message: redact(message) }] };
+    } else if (isStoreUnavailable(error)) {
+      // The database is away (stopped, unreachable, disk full): retryable, not a bug.
+      request.log.warn({ err: { message: describeStoreFault(error) } }, 'store unavailable');
+      answer = { status: 503, code: 'unavailable', message: `the store is unavailable (${describeStoreFault(error)}); try again in ${STORE_RETRY_AFTER_SECONDS}s`, issues: [] };
     } else {
       request.log.error({ err: { message: redact(error.message), stack: redact(error.stack ?? '') } }, 'unhandled error');
       answer = { status: 500, code: 'internal', message: `internal error; the server log has the details under request id ${request.id}`, issues: [] };
     }
+    if (answer.code === 'unavailable' && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS));
     const shape = (request.routeOptions.config as { errorShape?: ApiRoute['errorShape'] } | undefined)?.errorShape;
     if (shape) {
       const shaped = shape(answer, request);

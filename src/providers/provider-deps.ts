@@ -11,4 +11,9 @@ export interface ProviderDeps {
   environment?: string | undefined;
   /** Where a provider that sees requests (a proxy, a log drain) sends each request's outcome. */
   outcomes?: OutcomeSink | undefined;
+  /**
+   * Run the provider's data plane as its own process that outlives ripcord, started from this config
+   * file, where the provider has one (the router: `ripcord router`, ADR 0111); others ignore it.
+   */
+  ownProcess?: { configFile: string } | undefined;
 }

@@ -20,6 +20,8 @@ export interface StepRequest {
    * the work for this key must answer with the same result and do nothing again.
    */
   idempotencyKey: string;
+  /** The plan's lease generation (ADR 0110): a platform that can check it refuses a stale holder's call. */
+  fencingToken?: number | undefined;
   signal: AbortSignal;
   log(message: string, data?: Record<string, unknown>): void;
 }

@@ -18,6 +18,14 @@ export interface RunResult {
   durationMs: number;
 }
 
+/**
+ * The guard in every step's process group: it waits on a pipe from ripcord (fd 3). ripcord writes a
+ * line when it is done with the step; if ripcord dies instead (kill -9, OOM), the pipe closes unread,
+ * `read` fails, and the guard kills the whole group, so no side effect finishes while ripcord is dead
+ * and runs again on resume. Then the program replaces the shell (same pid, same group).
+ */
+const GUARD = '( read -r _ <&3 || kill -KILL 0 ) </dev/null >/dev/null 2>&1 & exec 3<&-; exec "$0" "$@"';
+
 /** Keep the tail of long outputs: the end is where a failing command says why. */
 const MAX_OUTPUT = 1024 * 1024;
 
@@ -34,12 +42,14 @@ export function runProcess(file: string, args: readonly string[], options: RunOp
       reject(providerError(`${label} was aborted before it started`));
       return;
     }
-    const child = spawn(file, args, {
+    const child = spawn('/bin/sh', ['-c', GUARD, file, ...args], {
       cwd: options.cwd,
       env: options.env ?? process.env,
       detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
     });
+    const lifeline = child.stdio[3] as NodeJS.WritableStream & { destroy(): void };
+    lifeline.on('error', () => {});
     let stdout = '';
     let stderr = '';
     let stopped: string | undefined;
@@ -70,6 +80,8 @@ export function runProcess(file: string, args: readonly string[], options: RunOp
       if (timer) clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
     };
+    // Done with the step: tell the guard to leave the group alone (what the program left running, it meant to).
+    child.on('exit', () => lifeline.end('done\n'));
     child.on('error', (error) => {
       finish();
       reject(providerError(`could not start ${file}: ${error.message}`));
@@ -79,6 +91,11 @@ export function runProcess(file: string, args: readonly string[], options: RunOp
       if (stopped) {
         const tail = lastLines(`${stdout}\n${stderr}`, 5).join(' | ');
         reject(providerError(`${label} was ${stopped === 'aborted' ? 'aborted' : stopped}${tail ? `; last output: ${tail}` : ''}`));
+        return;
+      }
+      // The guard's `exec` answers 127 when the program is not there (spawn's own ENOENT, before the guard).
+      if (code === 127 && /exec: .*(not found|No such file)|can't execute/.test(stderr)) {
+        reject(providerError(`could not start ${file}: ${lastLines(stderr, 1).join('')}`));
         return;
       }
       resolve({ code: code ?? (signalName ? 128 : 1), stdout, stderr, durationMs: Date.now() - started });

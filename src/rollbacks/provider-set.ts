@@ -15,6 +15,8 @@ export interface ProviderSetOptions extends ProviderDeps {
   /** Where a provider that sees requests (the router) sends each one's outcome (the detection module's aggregator). */
   outcomes?: OutcomeSink | undefined;
   service?: string | undefined;
+  /** Routers run as their own process (`ripcord router`), started and supervised from here. */
+  routerProcess?: boolean | undefined;
 }
 
 /** Every provider an environment's plan can use, by the slot names plan steps refer to. */
@@ -26,6 +28,7 @@ export function buildProviderSet(env: EnvironmentPlan, options: ProviderSetOptio
     outcomes: options.outcomes,
     service: options.service,
     environment: env.name,
+    ownProcess: options.routerProcess && options.configFile ? { configFile: options.configFile } : undefined,
   });
   return {
     main: built.main,

@@ -155,17 +155,26 @@ describe('RollbackExecutor', () => {
     expect(plan.steps[0]?.error).toMatch(/timed out after 200ms|aborted/);
   });
 
-  it('refuses a second rollback within the cooldown and never rolls back to a rolled-back release', async () => {
+  it('refuses a second rollback within the cooldown, and goes back to a rolled-back release only with --to and --force', async () => {
     const t = setup('[ previous_release ]', '[]');
     await twoReleases(t.ledger, t.name);
     await t.executor.wait((await t.executor.start({ environment: t.name, reason: 'x', actor: 'alice' })).id);
     await t.ledger.record({ service: 'shop', environment: t.name, version: '3.0.0' }, 'ci');
     await expect(t.executor.prepare({ environment: t.name, reason: 'again', actor: 'alice' })).rejects.toThrow(/cooldown guards against rollback loops/);
-    await expect(t.executor.prepare({ environment: t.name, to: '2.0.0', reason: 'again', actor: 'alice', force: true })).rejects.toThrow(
-      /refusing to roll back to 2.0.0 .*rolled back/,
+    await expect(t.executor.prepare({ environment: t.name, to: '2.0.0', reason: 'again', actor: 'alice' })).rejects.toThrow(
+      /refusing to roll back to 2.0.0 .*rolled back; if it is the one that works, go back to it explicitly with --to 2.0.0 --force/,
     );
     const forced = await t.executor.prepare({ environment: t.name, reason: 'again', actor: 'alice', force: true });
     expect(forced.target.version).toBe('1.0.0');
+    // The operator's explicit call: back to 2.0.0, which was rolled back; recorded as such.
+    const back = await t.executor.wait((await t.executor.start({ environment: t.name, to: '2.0.0', reason: '1.0.0 is worse', actor: 'alice', force: true })).id);
+    expect(back.status).toBe('succeeded');
+    expect(back.reason).toBe('1.0.0 is worse [forced back to rolled-back release 2.0.0]');
+    const releases = await t.ledger.list({ service: 'shop', environment: t.name, limit: 10 });
+    expect(Object.fromEntries(releases.releases.map((r) => [r.version, r.status]))).toEqual({ '3.0.0': 'rolled_back', '2.0.0': 'live', '1.0.0': 'superseded' });
+    const two = releases.releases.find((r) => r.version === '2.0.0');
+    const history = await t.ledger.get(two?.id as string);
+    expect(JSON.stringify(history)).toMatch(/forced back by alice: rollback rbk_\w+ --to 2\.0\.0 --force/);
   });
 
   it('resumes a plan after a crash without running a succeeded step again', async () => {

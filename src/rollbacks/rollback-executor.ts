@@ -10,7 +10,7 @@ import type { ReleaseDetails } from '../deployments/release.js';
 import type { Provider, ReleaseRef, StepResult } from '../providers/provider.js';
 import { buildPlanSteps } from './plan-builder.js';
 import { type PlanStep, type RollbackPlan, stepKey } from './rollback-plan.js';
-import type { RollbackRepository } from './rollback-repository.js';
+import { type LeaseGrant, LeaseLostError, type RollbackRepository } from './rollback-repository.js';
 import { runWithRetries } from './run-with-retries.js';
 
 /** The providers one environment's plan may use, by slot: `main`, `command`, `database`, `config`, `git`, `flags`, `verify`. */
@@ -23,7 +23,7 @@ export interface RollbackRequest {
   reason: string;
   actor: string;
   severity?: string | undefined;
-  /** Skips the cooldown (never the "not to a rolled-back release" rule). */
+  /** Skips the cooldown; with `to`, also allows going back to a rolled-back release (an explicit, audited operator call). */
   force?: boolean | undefined;
 }
 
@@ -48,7 +48,20 @@ export interface RollbackExecutorOptions {
   /** No second automatic rollback of an environment within this time of the last one (anti-loop). Default 10 min. */
   cooldownMs?: number | undefined;
   backoffMs?: number | undefined;
-  logger?: { info(obj: object, msg: string): void; error(obj: object, msg: string): void } | undefined;
+  logger?: { info(obj: object, msg: string): void; error(obj: object, msg: string): void; warn?(obj: object, msg: string): void } | undefined;
+}
+
+/** Why a holder stopped a plan midway without recording a failure: the plan stays open for whoever holds the lease next. */
+class PlanStopped extends Error {}
+
+/** One plan run under a lease: the grant, how long it is good for here, and why we stopped if we did. */
+interface Held {
+  grant: LeaseGrant;
+  /** Local time until which the last renewal holds (ms since the epoch). */
+  validUntil: number;
+  /** Aborted when the lease is lost or the server shuts down: the running step's provider sees it. */
+  abort: AbortController;
+  stopped?: string | undefined;
 }
 
 const OPEN: RollbackPlan['status'][] = ['pending', 'running'];
@@ -96,7 +109,7 @@ export class RollbackExecutor {
       environment: request.environment,
       releaseId: release.id,
       targetReleaseId: target.id,
-      reason: request.reason,
+      reason: target.status === 'rolled_back' ? `${request.reason} [forced back to rolled-back release ${target.version}]` : request.reason,
       actor: request.actor,
       severity: request.severity,
       status: 'pending',
@@ -148,12 +161,66 @@ export class RollbackExecutor {
     return this.options.repository.listPlans({ service: this.options.config.service, environment: filter.environment, environments: filter.environments, limit: Math.min(filter.limit ?? 20, 200) });
   }
 
-  /** On start: continue every plan a crash (or a lost lease) left unfinished. */
+  /** On start: continue every plan a crash (or a lost lease) left unfinished; a plan another live server holds is left to it. */
   async resumeUnfinished(): Promise<string[]> {
     const open = await this.options.repository.listPlans({ service: this.options.config.service, statuses: OPEN, limit: 200 });
     for (const plan of open) this.launch(plan.id);
     return open.map((plan) => plan.id);
   }
+
+  /**
+   * Takeover: every `intervalMs` (default min(lease/2, 5 s)) look for open plans nobody runs here and
+   * try their lease, so a plan whose server died is continued within lease + interval, without a restart.
+   */
+  startTakeover(intervalMs = Math.min(this.leaseMs / 2, 5_000)): void {
+    if (this.takeoverTimer) return;
+    this.takeoverTimer = setInterval(() => {
+      if (this.scanning || this.stopping) return;
+      this.scanning = this.adoptOrphans()
+        .catch((error) => {
+          this.faults.takeoverScans += 1;
+          this.options.logger?.error({ err: error }, 'looking for orphaned rollback plans failed; trying again');
+        })
+        .finally(() => {
+          this.scanning = undefined;
+        });
+    }, intervalMs);
+    this.takeoverTimer.unref();
+  }
+
+  private async adoptOrphans(): Promise<void> {
+    const open = await this.options.repository.listPlans({ service: this.options.config.service, statuses: OPEN, limit: 200 });
+    for (const plan of open) if (!this.running.has(plan.id)) this.launch(plan.id, false);
+  }
+
+  /**
+   * Graceful stop (SIGTERM): no new plan or step starts; a step under way may finish within `graceMs`,
+   * after which it is aborted (its process group killed) and left open; leases are released, so a
+   * restart (or a peer) resumes at once.
+   */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
+    if (this.takeoverTimer) clearInterval(this.takeoverTimer);
+    this.takeoverTimer = undefined;
+    await this.scanning;
+    const runs = [...this.running.values()];
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), graceMs);
+    });
+    if ((await Promise.race([Promise.allSettled(runs), grace])) === 'timeout') {
+      for (const held of this.held.values()) this.halt(held, `ripcord is shutting down and the step did not finish within ${graceMs}ms`);
+      await Promise.allSettled(runs);
+    }
+    clearTimeout(timer);
+  }
+
+  /** Counted faults of the background work (lease renewals, takeover scans) that were logged and retried. */
+  readonly faults = { leaseRenewals: 0, takeoverScans: 0, leasesLost: 0 };
+  private takeoverTimer: NodeJS.Timeout | undefined;
+  private scanning: Promise<void> | undefined;
+  private stopping = false;
+  private readonly held = new Map<string, Held>();
 
   /** "Stop all new deployments": refused while a P0/P1 rollback is open (or failed and left the environment unsettled). */
   async assertReleaseAllowed(environment: string, force = false): Promise<void> {
@@ -177,57 +244,112 @@ export class RollbackExecutor {
     });
   }
 
-  private launch(planId: string): void {
-    if (this.running.has(planId)) return;
-    const run = this.run(planId)
-      .catch((error) => {
+  private launch(planId: string, waitForLease = true): void {
+    if (this.running.has(planId) || this.stopping) return;
+    const run = this.run(planId, waitForLease)
+      .catch(async (error) => {
         this.options.logger?.error({ err: error, planId }, 'rollback plan could not run');
-        return this.get(planId);
+        return this.get(planId).catch(() => undefined);
       })
       .finally(() => this.running.delete(planId));
-    this.running.set(planId, run);
+    this.running.set(
+      planId,
+      run.then((plan) => plan ?? this.get(planId)),
+    );
+    // `wait()` may never be called: a rejection of the stored promise (store away) is not left unhandled.
+    this.running.get(planId)?.catch(() => undefined);
   }
 
-  /** Runs (or continues) one plan under the environment's lease. */
-  async run(planId: string): Promise<RollbackPlan> {
+  /**
+   * Runs (or continues) one plan under the environment's lease. When another live server holds the
+   * lease, waits (at most one lease time, for a dead holder's lease to run out) or returns at once;
+   * the takeover scan tries again later.
+   */
+  async run(planId: string, waitForLease = true): Promise<RollbackPlan> {
     let plan = await this.get(planId);
     const lease = `rollback:${plan.service}/${plan.environment}`;
-    // After a crash the dead server's lease stays until it expires: wait for it (or for another server to finish the plan).
-    const giveUpAt = Date.now() + 3 * this.leaseMs;
+    const giveUpAt = Date.now() + (waitForLease ? this.leaseMs + 1_000 : 0);
+    let grant: LeaseGrant | undefined;
     for (;;) {
-      if (!OPEN.includes(plan.status)) return plan;
-      if (await this.takeLease(lease)) break;
-      if (Date.now() > giveUpAt) {
-        throw new RipcordError('conflict', `another ripcord server is running a rollback of ${plan.service}/${plan.environment} (lease ${lease} is held)`);
-      }
+      if (!OPEN.includes(plan.status) || this.stopping) return plan;
+      const now = this.clock.now();
+      grant = await this.options.repository.acquireLease(lease, this.holder, now.toISOString(), new Date(now.getTime() + this.leaseMs).toISOString());
+      if (grant) break;
+      if (Date.now() >= giveUpAt) return plan;
       await new Promise((resolve) => setTimeout(resolve, Math.max(50, this.leaseMs / 4)));
       plan = await this.get(planId);
     }
+    const held: Held = { grant, validUntil: Date.now() + this.leaseMs, abort: new AbortController() };
     plan = await this.get(planId);
     if (!OPEN.includes(plan.status)) {
-      await this.options.repository.releaseLease(lease, this.holder);
+      await this.options.repository.releaseLease(grant);
       return plan;
     }
-    const renew = setInterval(() => void this.takeLease(lease).catch(() => undefined), Math.max(50, this.leaseMs / 3));
+    this.held.set(planId, held);
+    let renewing: Promise<void> | undefined;
+    const renew = setInterval(() => {
+      renewing ??= this.renew(held).finally(() => {
+        renewing = undefined;
+      });
+    }, Math.max(50, this.leaseMs / 3));
     try {
-      return await this.execute(plan);
+      return await this.execute(plan, held);
+    } catch (error) {
+      if (!(error instanceof PlanStopped || error instanceof LeaseLostError)) throw error;
+      if (error instanceof LeaseLostError) this.halt(held, error.message);
+      this.options.logger?.warn?.({ planId, holder: this.holder, generation: grant.generation, why: held.stopped }, 'rollback plan stopped here before its next step; it stays open for the lease holder');
+      return this.get(planId);
     } finally {
       clearInterval(renew);
-      await this.options.repository.releaseLease(lease, this.holder).catch(() => undefined);
+      await renewing;
+      this.held.delete(planId);
+      if (!held.stopped || this.stopping) await this.options.repository.releaseLease(grant).catch(() => undefined);
     }
   }
 
-  private async takeLease(name: string): Promise<boolean> {
-    const now = this.clock.now();
-    return this.options.repository.acquireLease(name, this.holder, now.toISOString(), new Date(now.getTime() + this.leaseMs).toISOString());
+  /** Extends the lease; on failure counts, logs and keeps trying until the lease would have run out, then stops the plan here. */
+  private async renew(held: Held): Promise<void> {
+    if (held.stopped) return;
+    const startedAt = Date.now();
+    try {
+      const now = this.clock.now();
+      const ok = await this.options.repository.renewLease(held.grant, new Date(now.getTime() + this.leaseMs).toISOString());
+      if (ok) held.validUntil = startedAt + this.leaseMs;
+      else this.halt(held, `lease ${held.grant.name} was taken over (generation ${held.grant.generation} is not current)`);
+    } catch (error) {
+      this.faults.leaseRenewals += 1;
+      this.options.logger?.error({ err: error, lease: held.grant.name }, 'rollback lease renewal failed; retrying');
+      if (Date.now() >= held.validUntil) this.halt(held, `lease ${held.grant.name} could not be renewed before it ran out: ${(error as Error).message}`);
+    }
   }
 
-  private async execute(plan: RollbackPlan): Promise<RollbackPlan> {
+  /** Stops this holder's work on the plan: the running step is aborted, no further step starts. */
+  private halt(held: Held, why: string): void {
+    if (held.stopped) return;
+    held.stopped = why;
+    this.faults.leasesLost += 1;
+    held.abort.abort(new PlanStopped(why));
+  }
+
+  /**
+   * Before each step (and each ledger move): still ours? Renews synchronously, so a holder that was
+   * paused past its lease learns it lost the lease before it acts, not after.
+   */
+  private async checkpoint(held: Held): Promise<void> {
+    if (this.stopping && !held.stopped) this.halt(held, 'ripcord is shutting down');
+    if (held.stopped) throw new PlanStopped(held.stopped);
+    await this.renew(held);
+    if (Date.now() >= held.validUntil && !held.stopped) this.halt(held, `lease ${held.grant.name} ran out`);
+    if (held.stopped) throw new PlanStopped(held.stopped);
+  }
+
+  private async execute(plan: RollbackPlan, held: Held): Promise<RollbackPlan> {
     const repo = this.options.repository;
+    const fence = held.grant;
     const startedMs = plan.startedAt ? Date.parse(plan.startedAt) : this.clock.now().getTime();
     if (plan.status === 'pending') {
       const startedAt = this.clock.now().toISOString();
-      await repo.updatePlan(plan.id, { status: 'running', startedAt });
+      await repo.updatePlan(plan.id, { status: 'running', startedAt }, fence);
       await this.publish(plan, { type: 'rollback.started', planId: plan.id, targetReleaseId: plan.targetReleaseId, reason: plan.reason, actor: plan.actor });
     }
     const providers = this.providersFor(plan.environment);
@@ -239,18 +361,21 @@ export class RollbackExecutor {
     let ledgerMoved = false;
     for (const step of plan.steps) {
       if (step.phase === 'verify' && !failed && !ledgerMoved) {
+        await this.checkpoint(held);
         target = await this.moveLedger(plan, release, target);
         ledgerMoved = true;
       }
       if (step.status === 'succeeded' || step.status === 'skipped') continue;
       if (failed) {
-        await repo.updateStep(plan.id, step.index, { status: 'skipped', summary: `skipped: step ${failed.index + 1} failed` });
+        await repo.updateStep(plan.id, step.index, { status: 'skipped', summary: `skipped: step ${failed.index + 1} failed` }, fence);
         await this.publish(plan, { type: 'rollback.step', planId: plan.id, step: step.name, status: 'skipped' });
         continue;
       }
-      const ok = await this.runStep(plan, step, providers, step.phase === 'verify' ? target : release, target);
+      await this.checkpoint(held);
+      const ok = await this.runStep(plan, step, providers, step.phase === 'verify' ? target : release, target, held);
       if (!ok) failed = step;
     }
+    await this.checkpoint(held);
     if (!failed && !ledgerMoved) target = await this.moveLedger(plan, release, target);
 
     const verifySteps = plan.steps.filter((step) => step.phase === 'verify');
@@ -271,7 +396,7 @@ export class RollbackExecutor {
         : `${target.version} is live again but NOT verified: "${failed.name}" failed (${failed.error}); ${release.version} is rolled back`
       : `${target.version} is live${verifySteps.length ? ' and verified' : ' (no verification configured)'}; ${release.version} is rolled back`;
     const outcome = failed ? 'failed' : 'succeeded';
-    await repo.updatePlan(plan.id, { status: outcome, state, finishedAt: this.clock.now().toISOString() });
+    await repo.updatePlan(plan.id, { status: outcome, state, finishedAt: this.clock.now().toISOString() }, fence);
     await this.publish(plan, { type: 'rollback.finished', planId: plan.id, outcome, durationMs: Math.max(0, this.clock.now().getTime() - startedMs), state });
     return this.get(plan.id);
   }
@@ -285,17 +410,22 @@ export class RollbackExecutor {
     else if (bad.status === 'deploying') await ledger.transition(bad.id, 'failed', plan.actor, why);
     const good = await ledger.get(target.id);
     if (good.status === 'superseded') return ledger.transition(good.id, 'live', plan.actor, `put back by rollback ${plan.id}`);
+    // Only prepare() lets a rolled-back target through, for --to <version> --force.
+    if (good.status === 'rolled_back') return ledger.transition(good.id, 'live', plan.actor, `forced back by ${plan.actor}: rollback ${plan.id} --to ${good.version} --force`, { forceBack: true });
     return good;
   }
 
-  private async runStep(plan: RollbackPlan, step: PlanStep, providers: ProviderSet, release: ReleaseDetails, target: ReleaseDetails): Promise<boolean> {
+  private async runStep(plan: RollbackPlan, step: PlanStep, providers: ProviderSet, release: ReleaseDetails, target: ReleaseDetails, held: Held): Promise<boolean> {
     const repo = this.options.repository;
+    const fence = held.grant;
     const definition = step.definition;
     const startedAt = this.clock.now().toISOString();
     const started = performance.now();
     let attempts = step.attempts;
-    await repo.updateStep(plan.id, step.index, { status: 'running', startedAt });
+    await repo.updateStep(plan.id, step.index, { status: 'running', startedAt }, fence);
     await this.publish(plan, { type: 'rollback.step', planId: plan.id, step: step.name, status: 'running' });
+    // Paused between the write above and the action (a VM freeze)? The lease may have moved meanwhile.
+    if (Date.now() >= held.validUntil) await this.checkpoint(held);
     const log = (message: string, data?: Record<string, unknown>) => this.options.logger?.info({ planId: plan.id, step: step.index, ...data }, redact(message));
     const attempt = async (action: { provider: string; action: string; params: Record<string, unknown> }, fallback: boolean) => {
       const provider = providers[action.provider];
@@ -308,6 +438,7 @@ export class RollbackExecutor {
             release: toRef(release),
             target: toRef(target),
             idempotencyKey: stepKey(plan.id, step.index, fallback),
+            fencingToken: fence.generation,
             signal,
             log,
           }),
@@ -315,9 +446,10 @@ export class RollbackExecutor {
           timeoutMs: definition.timeoutMs,
           retries: definition.retries,
           backoffMs: this.backoffMs,
+          signal: held.abort.signal,
           onAttempt: async () => {
             attempts += 1;
-            await repo.updateStep(plan.id, step.index, { attempts });
+            await repo.updateStep(plan.id, step.index, { attempts }, fence);
           },
           onRetry: (n, error, waitMs) => log(`attempt ${n} failed (${(error as Error).message}); retrying in ${waitMs}ms`),
         },
@@ -329,6 +461,8 @@ export class RollbackExecutor {
     try {
       outcome = await attempt(definition, false);
     } catch (first) {
+      // Stopped (lease lost, shutting down): nothing is recorded; the step stays running for the next holder.
+      if (held.stopped || first instanceof LeaseLostError) throw first instanceof LeaseLostError ? first : new PlanStopped(held.stopped);
       error = redact((first as Error).message);
       if (definition.fallback) {
         usedFallback = true;
@@ -337,6 +471,7 @@ export class RollbackExecutor {
           outcome = { ...result, summary: `${result.summary} (fallback, after: ${error})` };
           error = undefined;
         } catch (second) {
+          if (held.stopped || second instanceof LeaseLostError) throw second instanceof LeaseLostError ? second : new PlanStopped(held.stopped);
           error = `${error}; fallback failed too: ${redact((second as Error).message)}`;
         }
       }
@@ -346,7 +481,7 @@ export class RollbackExecutor {
     const durationMs = Math.round(performance.now() - started);
     const finishedAt = this.clock.now().toISOString();
     const status = outcome ? 'succeeded' : 'failed';
-    await repo.updateStep(plan.id, step.index, { status, usedFallback, summary: outcome?.summary, error, finishedAt, durationMs });
+    await repo.updateStep(plan.id, step.index, { status, usedFallback, summary: outcome?.summary, error, finishedAt, durationMs }, fence);
     step.status = status;
     step.error = error;
     await this.publish(plan, { type: 'rollback.step', planId: plan.id, step: step.name, status, durationMs, detail: outcome?.summary ?? error });
@@ -367,8 +502,11 @@ export class RollbackExecutor {
       candidate = await ledger.get(release.previousReleaseId);
     }
     if (!candidate) throw new RipcordError('conflict', `no release to roll back to: ${release.version} is the only (or the last known good) release of ${service} in ${request.environment}`);
-    if (candidate.status === 'rolled_back' || candidate.status === 'failed') {
-      throw new RipcordError('conflict', `refusing to roll back to ${candidate.version} (${candidate.id}): it was itself ${candidate.status === 'failed' ? 'a failed release' : 'rolled back'}`);
+    // Going back to a rolled-back release is an operator's explicit call: --to <version> --force (audited).
+    const forcedBack = candidate.status === 'rolled_back' && request.to !== undefined && request.force === true;
+    if ((candidate.status === 'rolled_back' && !forcedBack) || candidate.status === 'failed') {
+      const why = candidate.status === 'failed' ? 'a failed release' : `rolled back; if it is the one that works, go back to it explicitly with --to ${candidate.version} --force`;
+      throw new RipcordError('conflict', `refusing to roll back to ${candidate.version} (${candidate.id}): it was itself ${why}`);
     }
     return candidate;
   }

@@ -7,6 +7,8 @@ export interface RetryOptions {
   backoffMs: number;
   onAttempt?: ((attempt: number) => void | Promise<void>) | undefined;
   onRetry?: ((attempt: number, error: unknown, waitMs: number) => void) | undefined;
+  /** Aborting it (lease lost, shutting down) aborts the attempt under way and stops the retries. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -16,8 +18,11 @@ export interface RetryOptions {
 export async function runWithRetries<T>(work: (signal: AbortSignal) => Promise<T>, options: RetryOptions): Promise<T> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= options.retries + 1; attempt++) {
+    if (options.signal?.aborted) throw options.signal.reason;
     await options.onAttempt?.(attempt);
     const controller = new AbortController();
+    const onOuterAbort = () => controller.abort(options.signal?.reason);
+    options.signal?.addEventListener('abort', onOuterAbort, { once: true });
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -27,9 +32,11 @@ export async function runWithRetries<T>(work: (signal: AbortSignal) => Promise<T
       }, options.timeoutMs);
     });
     try {
-      return await Promise.race([work(controller.signal), deadline]);
+      const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }));
+      return await Promise.race([work(controller.signal), deadline, aborted]);
     } catch (error) {
       lastError = error;
+      if (options.signal?.aborted) throw options.signal.reason;
       if (attempt <= options.retries) {
         const waitMs = Math.min(options.backoffMs * 2 ** (attempt - 1), 30_000);
         options.onRetry?.(attempt, error, waitMs);
@@ -37,6 +44,7 @@ export async function runWithRetries<T>(work: (signal: AbortSignal) => Promise<T
       }
     } finally {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onOuterAbort);
     }
   }
   throw lastError;

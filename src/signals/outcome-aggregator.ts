@@ -186,6 +186,11 @@ export class OutcomeAggregator implements OutcomeSink {
     }
   }
 
+  /** Buckets drained but not yet persisted: the ingest buffer's fill while the store is away. */
+  unpersisted(): number {
+    return this.dirty.size;
+  }
+
   /** Puts persisted rollups back in memory after a restart. */
   restore(rollups: OutcomeRollup[]): void {
     for (const rollup of rollups) {

@@ -1,6 +1,6 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { PlanStatus, PlanStep, RollbackPlan, StepStatus } from '../rollbacks/rollback-plan.js';
-import type { PlanPatch, RollbackRepository, StepPatch } from '../rollbacks/rollback-repository.js';
+import { type LeaseGrant, LeaseLostError, type PlanPatch, type RollbackRepository, type StepPatch } from '../rollbacks/rollback-repository.js';
 import type { Database, RollbackTables } from './schema.js';
 
 const optional = <T>(value: T | null): T | undefined => value ?? undefined;
@@ -90,20 +90,19 @@ export class KyselyRollbackRepository implements RollbackRepository {
     });
   }
 
-  async updatePlan(id: string, patch: PlanPatch): Promise<void> {
-    await this.db
-      .updateTable('rollback_plans')
-      .set({
-        ...(patch.status !== undefined ? { status: patch.status } : {}),
-        ...(patch.state !== undefined ? { state: patch.state } : {}),
-        ...(patch.startedAt !== undefined ? { started_at: patch.startedAt } : {}),
-        ...(patch.finishedAt !== undefined ? { finished_at: patch.finishedAt } : {}),
-      })
-      .where('id', '=', id)
-      .execute();
+  async updatePlan(id: string, patch: PlanPatch, fence?: LeaseGrant): Promise<void> {
+    const set = {
+      ...(patch.status !== undefined ? { status: patch.status } : {}),
+      ...(patch.state !== undefined ? { state: patch.state } : {}),
+      ...(patch.startedAt !== undefined ? { started_at: patch.startedAt } : {}),
+      ...(patch.finishedAt !== undefined ? { finished_at: patch.finishedAt } : {}),
+    };
+    await this.fenced(fence, async (db) => {
+      if (Object.keys(set).length) await db.updateTable('rollback_plans').set(set).where('id', '=', id).execute();
+    });
   }
 
-  async updateStep(planId: string, index: number, patch: StepPatch): Promise<void> {
+  async updateStep(planId: string, index: number, patch: StepPatch, fence?: LeaseGrant): Promise<void> {
     const set: Partial<StepRow> = {};
     if (patch.status !== undefined) set.status = patch.status;
     if (patch.attempts !== undefined) set.attempts = patch.attempts;
@@ -113,8 +112,29 @@ export class KyselyRollbackRepository implements RollbackRepository {
     if (patch.startedAt !== undefined) set.started_at = patch.startedAt;
     if (patch.finishedAt !== undefined) set.finished_at = patch.finishedAt;
     if (patch.durationMs !== undefined) set.duration_ms = patch.durationMs;
-    if (Object.keys(set).length === 0) return;
-    await this.db.updateTable('rollback_steps').set(set).where('plan_id', '=', planId).where('step_index', '=', index).execute();
+    await this.fenced(fence, async (db) => {
+      if (Object.keys(set).length) await db.updateTable('rollback_steps').set(set).where('plan_id', '=', planId).where('step_index', '=', index).execute();
+    });
+  }
+
+  /**
+   * Runs `write` in one transaction with the fencing check: a no-op UPDATE of the lease row that matches
+   * only while `fence` holds it. On PostgreSQL it also locks the row until commit, so a server taking the
+   * lease over waits for this write and then sees it; SQLite has one writer at a time anyway.
+   */
+  private async fenced(fence: LeaseGrant | undefined, write: (db: Kysely<Database> | Transaction<Database>) => Promise<void>): Promise<void> {
+    if (!fence) return write(this.db);
+    await this.db.transaction().execute(async (trx) => {
+      const held = await trx
+        .updateTable('leases')
+        .set((eb) => ({ generation: eb.ref('generation') }))
+        .where('name', '=', fence.name)
+        .where('holder', '=', fence.holder)
+        .where('generation', '=', fence.generation)
+        .executeTakeFirst();
+      if (Number(held.numUpdatedRows) !== 1) throw new LeaseLostError(fence);
+      await write(trx);
+    });
   }
 
   async getPlan(id: string): Promise<RollbackPlan | undefined> {
@@ -132,21 +152,45 @@ export class KyselyRollbackRepository implements RollbackRepository {
     return Promise.all(rows.map(async (row) => toPlan(row, await this.stepsOf(row.id))));
   }
 
-  async acquireLease(name: string, holder: string, now: string, expiresAt: string): Promise<boolean> {
-    await this.db.insertInto('leases').values({ name, holder, expires_at: expiresAt }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  async acquireLease(name: string, holder: string, now: string, expiresAt: string): Promise<LeaseGrant | undefined> {
+    // A free lease is a row with no holder; rows are never deleted, so the generation only ever rises.
+    await this.db.insertInto('leases').values({ name, holder: '', expires_at: '', generation: 0 }).onConflict((oc) => oc.column('name').doNothing()).execute();
     // One conditional UPDATE: both databases lock the row, so two contenders cannot both win an expired lease.
-    await this.db
+    const row = await this.db
       .updateTable('leases')
-      .set({ holder, expires_at: expiresAt })
+      .set((eb) => ({ holder, expires_at: expiresAt, generation: eb('generation', '+', 1) }))
       .where('name', '=', name)
-      .where((eb) => eb.or([eb('holder', '=', holder), eb('expires_at', '<', now)]))
-      .execute();
-    const row = await this.db.selectFrom('leases').select('holder').where('name', '=', name).executeTakeFirst();
-    return row?.holder === holder;
+      .where((eb) => eb.or([eb('holder', '=', holder), eb('holder', '=', ''), eb('expires_at', '<', now)]))
+      .returning('generation')
+      .executeTakeFirst();
+    return row ? { name, holder, generation: Number(row.generation) } : undefined;
   }
 
-  async releaseLease(name: string, holder: string): Promise<void> {
-    await this.db.deleteFrom('leases').where('name', '=', name).where('holder', '=', holder).execute();
+  async renewLease(lease: LeaseGrant, expiresAt: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('leases')
+      .set({ expires_at: expiresAt })
+      .where('name', '=', lease.name)
+      .where('holder', '=', lease.holder)
+      .where('generation', '=', lease.generation)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async releaseLease(lease: LeaseGrant): Promise<void> {
+    await this.db
+      .updateTable('leases')
+      .set({ holder: '', expires_at: '' })
+      .where('name', '=', lease.name)
+      .where('holder', '=', lease.holder)
+      .where('generation', '=', lease.generation)
+      .execute();
+  }
+
+  async leaseHolder(name: string, now: string): Promise<{ holder: string; generation: number; expiresAt: string } | undefined> {
+    const row = await this.db.selectFrom('leases').selectAll().where('name', '=', name).executeTakeFirst();
+    if (!row?.holder || row.expires_at < now) return undefined;
+    return { holder: row.holder, generation: Number(row.generation), expiresAt: row.expires_at };
   }
 
   private async stepsOf(planId: string): Promise<PlanStep[]> {

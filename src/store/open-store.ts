@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -7,6 +8,7 @@ import { RipcordError } from '../core/errors.js';
 import { redact } from '../core/secrets.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
+import { StoreHealth } from './store-health.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -17,6 +19,8 @@ export interface Store {
   location: string;
   /** Things the operator should fix but that do not stop the store (a data directory others can read). */
   warnings: string[];
+  /** Recent write failures seen on any query (disk full, database away): `/readyz` reads it. */
+  health: StoreHealth;
   close(): Promise<void>;
 }
 
@@ -57,8 +61,9 @@ function openSqlite(dataDir: string): Store {
   // SQLite gives the -wal and -shm files the main file's mode when it creates them; ones left by an
   // older ripcord (0644) are tightened here.
   for (const suffix of ['-wal', '-shm']) privateFile(`${file}${suffix}`, false);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return { db, dialect: 'sqlite', location: file, warnings, close: () => db.destroy() };
+  const health = new StoreHealth();
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), log: health.observe });
+  return { db, dialect: 'sqlite', location: file, warnings, health, close: () => db.destroy() };
 }
 
 const PRIVATE_DIR_MODE = 0o700;
@@ -97,11 +102,13 @@ function openPostgres(url: string): Store {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle client losing its connection must not crash the server; the next query reports it.
   pool.on('error', () => undefined);
-  // So must a client that is checked out between two queries when the server goes away (it has no idle
-  // listener then): the query that uses it next fails, and the pool discards it.
+  // A client checked out between two statements (inside a transaction) has no query to fail when the
+  // server goes away: its 'error' event would end the process. The next query on it fails instead
+  // (and is answered 503), and the pool drops the broken client on release.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', location: withoutPassword(url), warnings: [], close: () => db.destroy() };
+  const health = new StoreHealth();
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: health.observe });
+  return { db, dialect: 'postgres', location: withoutPassword(url), warnings: [], health, close: () => db.destroy() };
 }
 
 export function withoutPassword(url: string): string {
@@ -127,7 +134,21 @@ async function migrate(db: Kysely<Database>): Promise<void> {
   }
 }
 
-/** `/readyz`: can the store answer a query right now? */
+/**
+ * `/readyz`: can the store answer a query AND take a write right now? A read alone says ready on a
+ * full disk; the probe row is rewritten in place, and any write that failed in the last few seconds
+ * (seen by the store's query log) counts too.
+ */
 export async function pingStore(store: Store): Promise<void> {
   await sql`select 1`.execute(store.db);
+  const at = new Date().toISOString();
+  const probe = `${at} ${randomBytes(256).toString('hex')}`;
+  try {
+    await store.db.insertInto('store_probe').values({ id: 1, written_at: probe }).onConflict((oc) => oc.column('id').doUpdateSet({ written_at: probe })).execute();
+  } catch (error) {
+    store.health.noteWriteFailure(error);
+    throw error;
+  }
+  const fault = store.health.writeFault();
+  if (fault) throw new RipcordError('unavailable', `the store takes no writes: ${fault}`);
 }

@@ -17,28 +17,65 @@ export async function startPostgresFlagNotifier(databaseUrl: string, onRemoteCha
     // Connections ended by our own close() (or a dropped test database) are not failures.
     if (!closing) onError(error);
   };
-  const listener = new pg.Client({ connectionString: databaseUrl });
   const sender = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   sender.on('error', report);
-  listener.on('error', report);
-  await listener.connect();
-  listener.on('notification', (message) => {
-    if (message.channel !== CHANNEL || !message.payload) return;
+  let listener: pg.Client | undefined;
+  let retryMs = 500;
+  let timer: NodeJS.Timeout | undefined;
+  const listen = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    listener = client;
+    let lost = false;
+    // The database went away (restart, outage): report once, then connect again with backoff.
+    const reconnect = (error?: unknown) => {
+      if (lost || closing) return;
+      lost = true;
+      if (error) report(error);
+      client.end().catch(() => undefined);
+      timer = setTimeout(() => {
+        listen().then(
+          () => {
+            retryMs = 500;
+          },
+          (failure) => {
+            report(failure);
+            lost = false;
+            reconnect();
+          },
+        );
+      }, retryMs);
+      timer.unref();
+      retryMs = Math.min(retryMs * 2, 10_000);
+    };
+    client.on('error', reconnect);
+    client.on('end', () => reconnect());
+    client.on('notification', (message) => {
+      if (message.channel !== CHANNEL || !message.payload) return;
+      try {
+        const payload = JSON.parse(message.payload) as { origin: string; id: string };
+        if (payload.origin !== origin) onRemoteChange(payload.id);
+      } catch (error) {
+        report(error);
+      }
+    });
     try {
-      const payload = JSON.parse(message.payload) as { origin: string; id: string };
-      if (payload.origin !== origin) onRemoteChange(payload.id);
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
     } catch (error) {
-      report(error);
+      lost = true;
+      await client.end().catch(() => undefined);
+      throw error;
     }
-  });
-  await listener.query(`LISTEN ${CHANNEL}`);
+  };
+  await listen();
   return {
     async notify(change: FlagChange) {
       await sender.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify({ origin, id: change.id })]);
     },
     async close() {
       closing = true;
-      await listener.end().catch(() => undefined);
+      clearTimeout(timer);
+      await listener?.end().catch(() => undefined);
       await sender.end().catch(() => undefined);
     },
   };

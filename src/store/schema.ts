@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * The tables, as Kysely sees them. Portable across SQLite and PostgreSQL on purpose: times are
  * ISO-8601 UTC text (sorts correctly, same on both), JSON is text, booleans are 0/1 integers.
@@ -189,7 +191,10 @@ export interface RollbackTables {
     finished_at: string | null;
     duration_ms: number | null;
   };
-  leases: { name: string; holder: string; expires_at: string };
+  /** `generation` (migration 0021): the fencing token, raised on every acquisition and never reset. */
+  leases: { name: string; holder: string; expires_at: string; generation: Generated<number> };
+  /** One row `/readyz` rewrites to prove the store takes writes (migration 0022). */
+  store_probe: { id: number; written_at: string };
 }
 
 export interface Database extends DetectionTables, RollbackTables, FlagTables {

@@ -43,7 +43,7 @@ export function registerRollback(program: Command): void {
       .option('--severity <P0|P1|P2|P3>', 'severity of the problem (P0/P1 stop new releases until resolved)')
       .option('--dry-run', 'print the plan (target release and every step) and do nothing')
       .option('--local', 'act from the local ripcord.yaml and store, without the server (when it is down)')
-      .option('--force', 'skip the cooldown against rollback loops')
+      .option('--force', 'skip the cooldown against rollback loops; with --to, go back to a release that was rolled back (audited)')
       .option('--yes', 'do not ask for confirmation')
       .option('--json', 'print the plan / result as JSON'),
   )

@@ -1,3 +1,5 @@
+import type { Store } from '../../store/open-store.js';
+import { assertIngestBuffered } from '../../signals/ingest-buffer.js';
 import { z } from 'zod';
 import type { RipcordConfig } from '../../config/ripcord-config.js';
 import { RipcordError } from '../../core/errors.js';
@@ -108,7 +110,7 @@ function checkEnvironment(config: RipcordConfig | undefined, environment: string
 }
 
 /** Signals in (ingest, Alertmanager, bug reports), verdicts and decisions out. */
-export function detectionRoutes(deps: { detection?: DetectionModule | undefined; config?: RipcordConfig | undefined }) {
+export function detectionRoutes(deps: { detection?: DetectionModule | undefined; config?: RipcordConfig | undefined; store?: Store | undefined }) {
   const module = deps.detection;
   if (!module) return [];
   const { config } = deps;
@@ -148,6 +150,8 @@ export function detectionRoutes(deps: { detection?: DetectionModule | undefined;
             throw new RipcordError('invalid_input', `body.outcomes.${i}.at: more than a day ahead of the server's clock (${new Date(received).toISOString()})`, [{ path: `body.outcomes.${i}.at`, message: 'more than a day in the future' }]);
           }
         }
+        // Acknowledged means stored, or held in the bounded buffer until the store takes writes again.
+        assertIngestBuffered(deps.store?.health.writeFault(), module.aggregator.unpersisted());
         // Validated whole before any is recorded: a bad batch records nothing.
         module.aggregator.recordMany(outcomes);
         return { accepted: outcomes.length };

@@ -74,7 +74,14 @@ export class CommandProvider implements Provider {
       request.log(`command: ${redact(call.command)}`);
       const result = await runProcess('/bin/sh', ['-c', call.command], {
         cwd: call.cwd,
-        env: { ...process.env, ...call.env, ...ripcordEnv(request.action, request.release, request.target) },
+        env: {
+          ...process.env,
+          ...call.env,
+          ...ripcordEnv(request.action, request.release, request.target),
+          // A command that changes something outside can make itself idempotent by the key and refuse a stale holder by the token.
+          RIPCORD_IDEMPOTENCY_KEY: request.idempotencyKey,
+          ...(request.fencingToken !== undefined ? { RIPCORD_FENCING_TOKEN: String(request.fencingToken) } : {}),
+        },
         signal: request.signal,
         timeoutMs: call.timeoutMs,
       });

@@ -159,3 +159,38 @@ describe('router provider across a ripcord restart', () => {
     }
   });
 });
+
+describe('router target health check', () => {
+  it('refuses to switch to an upstream that fails its health probes, leaves traffic where it was, and says why', async () => {
+    let healthy = false;
+    let probes = 0;
+    const target = createServer((req, res) => {
+      if (req.url === '/health') probes += 1;
+      res.writeHead(req.url === '/health' && !healthy ? 503 : 200).end('ok');
+    });
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    servers.push(target);
+    const checked = new RouterProvider({
+      kind: 'router',
+      listen: '127.0.0.1:0',
+      upstreams: { '1.0.0': `http://127.0.0.1:${(target.address() as AddressInfo).port}`, '2.0.0': await upstream('2.0.0') },
+      health: '/health',
+      health_probes: 2,
+    });
+    try {
+      checked.route({ '2.0.0': 1 });
+      const before = checked.split();
+      await expect(checked.perform({ ...step('rollback_to', {}, '2.0.0', '1.0.0'), idempotencyKey: 'health-1' })).rejects.toThrow(
+        /refusing to send traffic to 1\.0\.0: its health check http:\/\/127\.0\.0\.1:\d+\/health failed 2 of 2 probes \(HTTP 503\); traffic stays as it was \(2\.0\.0 100%\)/,
+      );
+      expect(checked.split()).toEqual(before);
+      expect(probes).toBe(2);
+      healthy = true;
+      await checked.perform({ ...step('rollback_to', {}, '2.0.0', '1.0.0'), idempotencyKey: 'health-2' });
+      expect(checked.split()).toEqual({ '1.0.0': 1 });
+      expect(probes).toBe(4);
+    } finally {
+      await checked.close();
+    }
+  });
+});

@@ -2,6 +2,8 @@ import type { Migration } from 'kysely';
 import * as foundation from './0001-foundation.js';
 import * as detection from './0010-detection.js';
 import * as rollbacks from './0020-rollbacks.js';
+import * as leaseFencing from './0021-lease-fencing.js';
+import * as storeProbe from './0022-store-probe.js';
 import * as flags from './0030-flags.js';
 import * as incidents from './0040-incidents.js';
 import * as signingKeys from './0041-signing-keys.js';
@@ -18,6 +20,8 @@ export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0010-detection': detection,
   '0020-rollbacks': rollbacks,
+  '0021-lease-fencing': leaseFencing,
+  '0022-store-probe': storeProbe,
   '0030-flags': flags,
   '0040-incidents': incidents,
   '0041-signing-keys': signingKeys,
