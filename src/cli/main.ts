@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { registerBacktest } from './commands/backtest-command.js';
 import { registerDecision } from './commands/decision-command.js';
 import { registerDeploy } from './commands/deploy-command.js';
 import { registerDeployments } from './commands/deployments-command.js';
@@ -27,7 +28,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
-  for (const register of [registerServe, registerValidate, registerSchema, registerInit, registerDeploy, registerDeployments, registerStatus, registerToken, registerFlags, registerWatch, registerDecision, registerRollback, registerRelease, registerIncident, registerKeys, registerRouter]) {
+  for (const register of [registerServe, registerValidate, registerSchema, registerInit, registerDeploy, registerDeployments, registerStatus, registerToken, registerFlags, registerWatch, registerDecision, registerRollback, registerRelease, registerIncident, registerKeys, registerRouter, registerBacktest]) {
     register(program);
   }
   // Subcommands inherit exitOverride only when set on each; do it once for the whole tree.

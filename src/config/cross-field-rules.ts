@@ -79,7 +79,7 @@ function checkEnvironment(env: EnvironmentConfig, at: ConfigPath, problems: Rule
         const signal = signals[ref.slice(0, ref.lastIndexOf('.'))];
         const judgedKinds = SIGNAL_SOURCES.filter((source) => Object.values(source.metrics).some((m) => 'judged' in m && m.judged)).map((source) => source.kind);
         if (signal && !judgedKinds.includes(signalKind(signal))) {
-          problems.push({ path: [...path, 'canary', i], message: `the canary judge needs request outcomes: an ${judgedKinds.join(' or ')} signal` });
+          problems.push({ path: [...path, 'canary', i], message: `the canary judge needs counts per release: an ${judgedKinds.slice(0, -1).join(', ')} or ${judgedKinds.at(-1)} signal` });
         } else if (signal && !metricsOf(signal)[ref.slice(ref.lastIndexOf('.') + 1)]?.judged) {
           problems.push({ path: [...path, 'canary', i], message: 'the canary judge compares error_rate or latency (latency, p95, p99: requests slower than the baseline P95)' });
         }

@@ -110,7 +110,7 @@ environments:
 `;
     expect(problems(text).map((p) => `${p.path}: ${p.message}`)).toEqual([
       'environments.production.triggers[0].canary[0]: the canary judge compares error_rate or latency (latency, p95, p99: requests slower than the baseline P95)',
-      'environments.production.triggers[0].canary[1]: the canary judge needs request outcomes: an ingest or prometheus signal',
+      'environments.production.triggers[0].canary[1]: the canary judge needs counts per release: an ingest, prometheus or sentry signal',
     ]);
   });
 

@@ -26,6 +26,7 @@ export class DecisionService {
     verdict: Verdict,
     impact: Impact,
     matrix: Record<Severity, PolicyEntry>,
+    mode: { shadow?: boolean | undefined } = {},
   ): Promise<Decision | undefined> {
     const policy = decide(verdict, impact, matrix);
     if (!policy) return undefined;
@@ -36,9 +37,9 @@ export class DecisionService {
       severity: policy.severity,
       action: policy.action,
       deadline: policy.deadlineMs !== undefined ? new Date(now.getTime() + policy.deadlineMs).toISOString() : undefined,
-      status: policy.action === 'rollback_after_approval' ? 'pending' : 'approved',
+      status: mode.shadow ? 'shadow' : policy.action === 'rollback_after_approval' ? 'pending' : 'approved',
       approval: policy.approval,
-      explanation: `${policy.explanation}. Because: ${verdict.explanation}`,
+      explanation: `${mode.shadow ? 'shadow mode, not acted on: would have decided ' : ''}${policy.explanation}. Because: ${verdict.explanation}`,
       inputs: {
         verdict: verdict.state,
         firing: verdict.firing.map((r) => ({ trigger: r.trigger, kind: r.kind, severity: r.severity, impact: r.impact, explanation: r.explanation, facts: r.facts, values: r.values })),
@@ -46,9 +47,11 @@ export class DecisionService {
         policy: matrix[policy.severity],
       },
       madeAt: now.toISOString(),
-      decidedBy: policy.action === 'rollback_after_approval' ? undefined : 'policy',
+      decidedBy: mode.shadow ? 'shadow' : policy.action === 'rollback_after_approval' ? undefined : 'policy',
     };
     await this.repository.insert(decision);
+    // Shadow decisions are recorded for people to compare with what happened; nothing acts on them.
+    if (mode.shadow) return decision;
     await this.events.publish({
       type: 'decision.made',
       at: decision.madeAt,

@@ -1,7 +1,8 @@
 import type { Severity } from '../config/schema/fields.js';
 import type { PolicyAction } from '../config/schema/policy-schema.js';
 
-export type DecisionStatus = 'pending' | 'approved' | 'vetoed';
+/** `shadow`: made by an environment in `auto_rollback: shadow`, recorded and never acted on. */
+export type DecisionStatus = 'pending' | 'approved' | 'vetoed' | 'shadow';
 
 /** A recorded decision with everything it was made from, so anyone can check it later. */
 export interface Decision {

@@ -388,6 +388,7 @@ export class DetectionService {
           verdict,
           impactOf(verdict, this.trafficOf(plan, state)),
           this.deps.config.policy,
+          { shadow: plan.detection?.auto_rollback === 'shadow' },
         );
         if (decision) state.decision = decision;
       }

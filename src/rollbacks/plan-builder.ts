@@ -91,6 +91,10 @@ function verifyDefinition(env: EnvironmentPlan, config: VerifyStepConfig, path: 
   if ('command' in config) return { provider: 'command', action: 'run', params: { command: config.command, timeout: config.timeout }, timeoutMs, retries };
   if ('sql' in config) return { provider: 'verify', action: 'sql', params: { sql: config.sql, expect: config.expect }, timeoutMs, retries };
   if ('budget' in config) return { provider: 'verify', action: 'budget', params: { signal: config.budget.signal, below: config.budget.below }, timeoutMs, retries };
+  if ('lighthouse' in config) {
+    const urls = Array.isArray(config.lighthouse.url) ? config.lighthouse.url : [config.lighthouse.url];
+    return { provider: 'verify', action: 'lighthouse', params: { urls, minScore: config.lighthouse.min_score }, timeoutMs: Math.max(timeoutMs, 120_000 * urls.length), retries };
+  }
   // The window itself is the work: its timeout is the window plus a minute of slack.
   return { provider: 'verify', action: 'observe', params: { windowMs: config.observe }, timeoutMs: config.observe + 60_000, retries: 0 };
 }
@@ -123,5 +127,6 @@ function verifyName(config: VerifyStepConfig): string {
   if ('command' in config) return `verify: ${typeof config.command === 'string' ? config.command : config.command.run}`;
   if ('sql' in config) return `verify: ${config.sql} ${config.expect}`;
   if ('budget' in config) return `verify: ${config.budget.signal} below ${config.budget.below}`;
+  if ('lighthouse' in config) return `verify: Lighthouse score >= ${config.lighthouse.min_score}`;
   return `verify: observe for ${Math.round(config.observe / 1000)}s`;
 }

@@ -1,8 +1,9 @@
+import { runLighthouse } from '../signals/lighthouse/run-lighthouse.js';
 import { RipcordError } from '../core/errors.js';
 import type { Provider, StepRequest, StepResult } from '../providers/provider.js';
 import { assertKnownAction } from '../providers/provider-support.js';
 
-const ACTIONS = ['health', 'sql', 'budget', 'observe'] as const;
+const ACTIONS = ['health', 'sql', 'budget', 'observe', 'lighthouse'] as const;
 
 /** What verification reads from the watcher: its verdict and newest signal values for an environment. */
 export interface VerificationSignals {
@@ -15,6 +16,8 @@ export type SqlProbe = (sql: string, signal: AbortSignal) => Promise<number>;
 export interface VerificationDeps {
   signals?: VerificationSignals | undefined;
   sql?: SqlProbe | undefined;
+  /** Lighthouse in Chromium (src/signals/lighthouse); injectable. */
+  lighthouse?: typeof runLighthouse | undefined;
   /** Injected for tests; defaults to real timers. */
   sleep?: ((ms: number, signal: AbortSignal) => Promise<void>) | undefined;
 }
@@ -40,6 +43,8 @@ export class VerificationProvider implements Provider {
         return `run \`${p.sql}\` and expect ${p.expect}`;
       case 'budget':
         return `read ${p.signal} from the signals and expect it below ${p.below}`;
+      case 'lighthouse':
+        return `measure ${(p.urls as string[]).join(', ')} with Lighthouse: each performance score at least ${p.minScore}`;
       default:
         return `watch the signals for ${Math.round(Number(p.windowMs) / 1000)}s; the verdict must not turn unhealthy`;
     }
@@ -54,6 +59,8 @@ export class VerificationProvider implements Provider {
         return this.sql(request);
       case 'budget':
         return this.budget(request);
+      case 'lighthouse':
+        return this.lighthouse(request);
       default:
         return this.observe(request);
     }
@@ -102,6 +109,19 @@ export class VerificationProvider implements Provider {
     }
     if (reading.value >= below) throw new RipcordError('unavailable', `${name} is ${reading.value}, over the budget of ${below}`);
     return { summary: `${name} = ${reading.value}, below ${below}`, details: { value: reading.value, below } };
+  }
+
+  private async lighthouse(request: StepRequest): Promise<StepResult> {
+    const urls = request.params.urls as string[];
+    const minScore = Number(request.params.minScore);
+    const scores: string[] = [];
+    for (const url of urls) {
+      const result = await (this.deps.lighthouse ?? runLighthouse)(url);
+      if ('error' in result) throw new RipcordError('unavailable', result.error);
+      if (result.score < minScore) throw new RipcordError('unavailable', `Lighthouse performance score of ${url} is ${result.score}, below ${minScore}`);
+      scores.push(`${url} ${result.score}`);
+    }
+    return { summary: `Lighthouse scores at least ${minScore}: ${scores.join(', ')}`, details: { scores } };
   }
 
   private async observe(request: StepRequest): Promise<StepResult> {

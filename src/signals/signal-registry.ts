@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { alertmanagerSource } from './alertmanager/alertmanager-source.js';
 import { httpSource } from './http/http-source.js';
 import { ingestSource } from './ingest/ingest-source.js';
+import { lighthouseSource } from './lighthouse/lighthouse-source.js';
 import { prometheusSource } from './prometheus/prometheus-source.js';
 import { reportsSource } from './reports/reports-source.js';
+import { sentrySource } from './sentry/sentry-source.js';
 import type { MetricSpec, SignalSourceDefinition } from './signal-source.js';
 import { staticSource } from './static/static-source.js';
 
@@ -12,7 +14,7 @@ import { staticSource } from './static/static-source.js';
  * watcher creates sources from it, so a kind cannot be half-registered. Add a kind here and nowhere else
  * (docs/signals/adding-a-signal-source.md).
  */
-export const SIGNAL_SOURCES = [httpSource, ingestSource, prometheusSource, alertmanagerSource, reportsSource, staticSource] as const;
+export const SIGNAL_SOURCES = [httpSource, ingestSource, prometheusSource, alertmanagerSource, reportsSource, staticSource, sentrySource, lighthouseSource] as const;
 
 export type SignalConfig = z.output<(typeof SIGNAL_SOURCES)[number]['schema']>;
 export type SignalKind = (typeof SIGNAL_SOURCES)[number]['kind'];

@@ -39,7 +39,8 @@ export function registerServe(program: Command): void {
         logger,
         databaseUrl: settings.databaseUrl,
         dataDir: options.dataDir,
-        configFile: config ? (options.config ?? 'ripcord.yaml') : undefined,
+        // Absolute: the router process started from it may run elsewhere.
+        configFile: config ? resolve(options.config ?? 'ripcord.yaml') : undefined,
         watchIntervalMs: settings.watchIntervalMs,
         rollbackCooldownMs: settings.rollbackCooldownMs,
         rollbackLeaseMs: settings.rollbackLeaseMs,

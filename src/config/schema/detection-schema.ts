@@ -13,6 +13,11 @@ export const detectionSettingsSchema = z.strictObject({
   page_after_inconclusive: durationField.optional(),
   /** The severity of the incident "cannot judge" opens; default P2. */
   inconclusive_severity: severityField.optional(),
+  /**
+   * `shadow`: decisions are made and recorded (status `shadow`, "would have …") but never acted on: no
+   * `decision.made`, so no automatic rollback. Watch a week of them before switching on. Default `true`.
+   */
+  auto_rollback: z.union([z.literal(true), z.literal('shadow')], { error: 'expected auto_rollback: true or shadow' }).optional(),
 });
 
 export type DetectionSettings = z.output<typeof detectionSettingsSchema>;

@@ -57,6 +57,8 @@ export const verifyStepSchema = z.union([
   }),
   z.strictObject({ ...stepOptions, budget: z.strictObject({ signal: z.string().min(1), below: quantityField }) }),
   z.strictObject({ observe: durationField }),
+  /** A Lighthouse performance score of the restored release's page(s), at least `min_score` (seed 004: 70). */
+  z.strictObject({ ...stepOptions, lighthouse: z.strictObject({ url: z.union([z.string().url(), z.array(z.string().url()).min(1)]), min_score: z.number().min(0).max(100) }) }),
 ]);
 
 export type RollbackStepConfig = z.output<typeof rollbackStepSchema>;
