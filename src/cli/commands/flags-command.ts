@@ -87,7 +87,7 @@ export function registerFlags(program: Command): void {
       const list = await using(options, (access) => access.list());
       if (options.json) printJson({ flags: list });
       else if (list.length === 0) print(`no flags in ${options.env}`);
-      else print(table(['FLAG', 'STATE', 'VERSION', 'DEFAULT', 'CHANGED BY', 'WHEN'], list.map((f) => [f.key, f.definition.state === 'ENABLED' ? 'on' : 'OFF', `v${f.version}`, f.definition.defaultVariant, f.updatedBy, when(f.updatedAt)])));
+      else print(table(['FLAG', 'STATE', 'VERSION', 'DEFAULT', 'CHANGED BY', 'WHEN'], list.map((f) => [f.key, f.definition.state === 'ENABLED' ? 'on' : 'OFF', `v${f.version}`, f.definition.defaultVariant || '(caller default)', f.updatedBy, when(f.updatedAt)])));
     });
 
   withOptions(flags.command('get <key>').description('one flag with its definition'))

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RipcordConfig } from '../../config/ripcord-config.js';
-import { flagDefinitionSchema, flagKeyField } from '../../flags/flag-definition.js';
+import { flagDefinitionSchema, flagKeyField, flagMetadataSchema } from '../../flags/flag-definition.js';
 import type { FlagService } from '../../flags/flag-service.js';
 import { defineRoute } from '../api-route.js';
 import { nameField } from './api-schemas.js';
@@ -34,6 +34,32 @@ export function flagRoutes(deps: { flags: FlagService; config?: RipcordConfig | 
       query: serviceQuery,
       response: z.object({ flags: z.array(flagRecordSchema) }),
       handler: async ({ params, query }) => ({ flags: await flags.list(serviceOf(query.service, config, 'query.service'), params.env) }),
+    }),
+    defineRoute({
+      method: 'PUT',
+      path: '/api/v1/environments/{env}/flags',
+      summary: 'Load a whole flagd document: its flags, $evaluators and flag-set metadata, in one change (flags it does not name stay)',
+      tag: 'flags',
+      role: 'operator',
+      params: envParams,
+      query: z.strictObject({ service: nameField.optional(), reason: z.string().max(2000).optional() }),
+      body: z.looseObject({
+        $schema: z.string().optional(),
+        flags: z.record(flagKeyField, flagDefinitionSchema),
+        $evaluators: z.record(z.string().min(1), z.unknown()).optional(),
+        metadata: flagMetadataSchema.optional(),
+      }),
+      response: z.object({ flags: z.array(flagRecordSchema), flagSet: z.object({ evaluators: z.record(z.string(), z.unknown()), metadata: flagMetadataSchema, version: z.number() }) }),
+      handler: async ({ params, query, body, actor }) => {
+        const result = await flags.putDocument(
+          serviceOf(query.service, config, 'query.service'),
+          params.env,
+          { flags: body.flags, evaluators: body.$evaluators ?? {}, metadata: body.metadata ?? {} },
+          actor,
+          query.reason,
+        );
+        return { flags: result.flags, flagSet: { evaluators: result.set.evaluators, metadata: result.set.metadata, version: result.set.version } };
+      },
     }),
     defineRoute({
       method: 'PATCH',
