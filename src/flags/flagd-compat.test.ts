@@ -65,10 +65,10 @@ describe('flags as flagd has them', () => {
     expect((await ofrep('/staff-only', staff)).body).toMatchObject({ value: true, metadata: { flagSetId: 'web', version: 'user-owned', owner: 'growth', 'ripcord.version': 1 } });
     const bulk = await ofrep('', staff);
     expect(bulk.body?.metadata).toEqual({ flagSetId: 'web', version: 'v7' });
-    expect((bulk.body?.flags as { key: string }[]).map((f) => f.key)).toEqual(['missing-default', 'null-default', 'staff-only']);
+    expect(((bulk.body?.flags ?? []) as { key: string }[]).map((f) => f.key)).toEqual(['missing-default', 'null-default', 'staff-only']);
     // The stored definition is what the file says: no ripcord key written into it.
     const stored = await call('GET', '/api/v1/environments/production/flags/staff-only', { authorization: `Bearer ${operator}` });
-    expect((stored.body?.definition as { metadata: unknown }).metadata).toEqual({ version: 'user-owned', owner: 'growth' });
+    expect((stored.body?.definition as { metadata?: unknown } | undefined)?.metadata).toEqual({ version: 'user-owned', owner: 'growth' });
   });
 
   it('an OpenFeature client (server SDK + OFREP provider, X-API-Key) gets the caller default where flagd has no variant', async () => {
