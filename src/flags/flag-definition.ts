@@ -82,3 +82,13 @@ export interface FlagChange {
   reason?: string | undefined;
   at: string;
 }
+
+/** An environment's flags when a release was recorded: each flag's version, and the flag set's. */
+export interface ReleaseFlagSnapshot {
+  releaseId: string;
+  service: string;
+  environment: string;
+  flags: Record<string, number>;
+  setVersion: number;
+  takenAt: string;
+}

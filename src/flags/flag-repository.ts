@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../core/audit.js';
-import type { FlagChange, FlagRecord, FlagSetRecord } from './flag-definition.js';
+import type { FlagChange, FlagRecord, FlagSetRecord, ReleaseFlagSnapshot } from './flag-definition.js';
 
 /** What the flag service needs from storage; store/kysely-flag-repository.ts implements it. */
 export interface FlagRepository {
@@ -16,6 +16,10 @@ export interface FlagRepository {
   flagSet(service: string, environment: string): Promise<FlagSetRecord | undefined>;
   /** Insert or replace the flag set (optimistic on `version - 1`, like `save`). */
   saveFlagSet(record: FlagSetRecord, audit: AuditEntry): Promise<void>;
+  saveReleaseSnapshot(snapshot: ReleaseFlagSnapshot): Promise<void>;
+  releaseSnapshot(releaseId: string): Promise<ReleaseFlagSnapshot | undefined>;
+  /** One version of a flag, from its history. */
+  changeAt(service: string, environment: string, key: string, version: number): Promise<FlagChange | undefined>;
   change(id: string): Promise<FlagChange | undefined>;
   latestChangeId(service: string, environment: string): Promise<string | undefined>;
 }

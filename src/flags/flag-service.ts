@@ -111,6 +111,16 @@ export class FlagService {
     return record as FlagRecord;
   }
 
+  /**
+   * Several flags replaced in one transaction, all or none (`flags: restore`). Each must still
+   * evaluate with the environment's current `$evaluators`.
+   */
+  async replaceAll(service: string, environment: string, definitions: Record<string, FlagDefinition>, actor: string, reason?: string): Promise<FlagRecord[]> {
+    const set = await this.flagSet(service, environment);
+    refuse(flagDocumentProblems(definitions, set, { flag: (key) => `flag ${key}`, evaluators: '$evaluators' }), `the flags to restore do not evaluate with ${environment}'s current $evaluators; nothing was changed`);
+    return this.apply(service, environment, Object.entries(definitions).map(([key, definition]) => [key, () => definition] as const), actor, reason, false);
+  }
+
   /** The environment's `$evaluators` and flag-set metadata (empty, version 0, until written). */
   async flagSet(service: string, environment: string): Promise<FlagSetRecord> {
     return (await this.repository.flagSet(service, environment)) ?? { service, environment, ...EMPTY_FLAG_SET, version: 0 };
@@ -340,7 +350,7 @@ function evaluateIn(snapshot: Snapshot, key: string, context: EvaluationContext)
   const flag = record ? snapshot.core.getFlag(key) : undefined;
   if (!record || !flag) {
     const metadata = snapshot.set.metadata;
-    return { key, errorCode: 'FLAG_NOT_FOUND', errorDetails: `flag ${key} was not found`, ...(Object.keys(metadata).length > 0 ? { metadata } : {}) };
+    return { key, errorCode: 'FLAG_NOT_FOUND', errorDetails: `flag '${key}' not found`, ...(Object.keys(metadata).length > 0 ? { metadata } : {}) };
   }
   const metadata = withVersion(flag.metadata, record.version);
   if (flag.state === 'DISABLED') return { key, reason: 'DISABLED', metadata };

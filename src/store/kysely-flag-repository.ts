@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AuditEntry } from '../core/audit.js';
-import type { FlagChange, FlagDefinition, FlagRecord, FlagSetRecord } from '../flags/flag-definition.js';
+import type { FlagChange, FlagDefinition, FlagRecord, FlagSetRecord, ReleaseFlagSnapshot } from '../flags/flag-definition.js';
 import type { FlagRepository } from '../flags/flag-repository.js';
 import { insertAudit } from './audit-store.js';
 import type { Database } from './schema.js';
@@ -112,6 +112,25 @@ export class KyselyFlagRepository implements FlagRepository {
       if (Number(result.numUpdatedRows) !== 1) throw new Error(`the flag set of ${record.service}/${record.environment} changed concurrently; try again`);
     }
     await insertAudit(this.db, audit);
+  }
+
+  async saveReleaseSnapshot(snapshot: ReleaseFlagSnapshot): Promise<void> {
+    await this.db
+      .insertInto('release_flag_snapshots')
+      .values({ release_id: snapshot.releaseId, service: snapshot.service, environment: snapshot.environment, flags: JSON.stringify(snapshot.flags), set_version: snapshot.setVersion, taken_at: snapshot.takenAt })
+      .onConflict((oc) => oc.column('release_id').doNothing())
+      .execute();
+  }
+
+  async releaseSnapshot(releaseId: string): Promise<ReleaseFlagSnapshot | undefined> {
+    const row = await this.db.selectFrom('release_flag_snapshots').selectAll().where('release_id', '=', releaseId).executeTakeFirst();
+    if (!row) return undefined;
+    return { releaseId: row.release_id, service: row.service, environment: row.environment, flags: JSON.parse(row.flags) as Record<string, number>, setVersion: Number(row.set_version), takenAt: row.taken_at };
+  }
+
+  async changeAt(service: string, environment: string, key: string, version: number): Promise<FlagChange | undefined> {
+    const row = await this.db.selectFrom('flag_changes').selectAll().where('service', '=', service).where('environment', '=', environment).where('key', '=', key).where('version', '=', version).executeTakeFirst();
+    return row ? toChange(row) : undefined;
   }
 
   async change(id: string): Promise<FlagChange | undefined> {

@@ -4,6 +4,7 @@ import * as detection from './0010-detection.js';
 import * as rollbacks from './0020-rollbacks.js';
 import * as flags from './0030-flags.js';
 import * as flagSets from './0031-flag-sets.js';
+import * as releaseFlagSnapshots from './0032-release-flag-snapshots.js';
 import * as incidents from './0040-incidents.js';
 import * as signingKeys from './0041-signing-keys.js';
 import * as incidentUpdateClaims from './0042-incident-update-claims.js';
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '0020-rollbacks': rollbacks,
   '0030-flags': flags,
   '0031-flag-sets': flagSets,
+  '0032-release-flag-snapshots': releaseFlagSnapshots,
   '0040-incidents': incidents,
   '0041-signing-keys': signingKeys,
   '0042-incident-update-claims': incidentUpdateClaims,
