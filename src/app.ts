@@ -17,6 +17,7 @@ import type { Incident } from './incidents/incident.js';
 import { IncidentService } from './incidents/incident-service.js';
 import { signingKey } from './store/signing-keys.js';
 import { KyselyIncidentRepository } from './store/kysely-incident-repository.js';
+import { ReleaseFlags } from './flags/release-flags.js';
 import { createFlagsProvider } from './providers/flags/flags-provider.js';
 import { allRoutes } from './http/routes/index.js';
 import { KyselyFlagRepository } from './store/kysely-flag-repository.js';
@@ -100,6 +101,9 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       ? await startPostgresFlagNotifier(options.databaseUrl, (id) => void flags.receive(id).catch((error) => logger.error({ err: error }, 'flag change from another server could not be read')), (error) => logger.error({ err: error }, 'flag change notifier failed'))
       : undefined;
     if (flagNotifier) flags.useNotifier(flagNotifier);
+    // Flag state is part of every release: a snapshot of the flag versions when it is recorded.
+    const releaseFlags = new ReleaseFlags(flags, new KyselyFlagRepository(store.db), clock);
+    releaseFlags.subscribe(events);
     if (options.config) {
       for (const report of await syncFlagsFromConfig(options.config, flags)) {
         for (const kept of report.keptRuntimeChanges) {
@@ -121,7 +125,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
           outcomes: detection.aggregator,
           watcher: detection.detection,
           // The kill switch as a rollback step: flags_off / flags_set.
-          extra: () => ({ flags: createFlagsProvider({ flags }) }),
+          extra: () => ({ flags: createFlagsProvider({ flags, releaseFlags }) }),
           logger,
           cooldownMs: options.rollbackCooldownMs,
           leaseMs: options.rollbackLeaseMs ?? (Number(process.env.RIPCORD_ROLLBACK_LEASE_MS) || undefined),
@@ -141,7 +145,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     const ackSecret = await signingKey(store.db, 'incident-ack-links', clock.now());
     const streamSecret = await signingKey(store.db, 'flag-stream-access', clock.now());
     const incidentTimers = options.config ? startIncidentTimers(options.config, incidents, incidentRepository, ackSecret, options, clock, logger) : undefined;
-    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, ofrepRateLimit: options.ofrepRateLimit, incidents, clock, ackSecret, streamSecret });
+    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, releaseFlags, ofrepRateLimit: options.ofrepRateLimit, incidents, clock, ackSecret, streamSecret });
     const server = await buildServer({ routes, tokens, metrics, logger, corsOrigins: options.corsOrigins });
     if ((options.watchIntervalMs ?? 5000) > 0) detection.detection.start(options.watchIntervalMs ?? 5000);
     if (rollbacks) {

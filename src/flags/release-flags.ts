@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from '../core/clock.js';
 import { RipcordError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
+import type { Ledger } from '../deployments/ledger.js';
 import type { FlagDefinition, FlagRecord, ReleaseFlagSnapshot } from './flag-definition.js';
 import type { FlagRepository } from './flag-repository.js';
 import type { FlagService } from './flag-service.js';
@@ -127,4 +128,12 @@ export class ReleaseFlags {
     const before = await this.repository.changeAt(record.service, record.environment, record.key, record.version - 1);
     return before !== undefined && before.definition.state === 'ENABLED' && JSON.stringify({ ...before.definition, state: 'DISABLED' }) === JSON.stringify(record.definition);
   }
+}
+
+/** A release by id (`rel_…`), or by version in the environment (the newest record of that version). */
+export async function releaseIdOf(ledger: Pick<Ledger, 'get' | 'list'>, service: string, environment: string, ref: string, field: string): Promise<string> {
+  if (ref.startsWith('rel_')) return (await ledger.get(ref)).id;
+  const found = (await ledger.list({ service, environment, limit: 500 })).releases.find((r) => r.version === ref);
+  if (!found) throw new RipcordError('not_found', `no release ${ref} of ${service} in ${environment}`, [{ path: field, message: 'unknown release' }]);
+  return found.id;
 }

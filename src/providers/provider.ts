@@ -44,6 +44,8 @@ export interface Provider {
   readonly actions: readonly string[];
   /** What `perform` would do, in words, without doing it (`ripcord rollback --dry-run`). */
   describe(request: Omit<StepRequest, 'signal' | 'log'>): string;
+  /** Optional: the dry run's description when saying what would change needs a read (flags: restore). */
+  preview?(request: Omit<StepRequest, 'signal' | 'log'>): Promise<string>;
   perform(request: StepRequest): Promise<StepResult>;
   close?(): Promise<void>;
 }

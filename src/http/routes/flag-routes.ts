@@ -2,6 +2,9 @@ import { z } from 'zod';
 import type { RipcordConfig } from '../../config/ripcord-config.js';
 import { flagDefinitionSchema, flagKeyField, flagMetadataSchema } from '../../flags/flag-definition.js';
 import type { FlagService } from '../../flags/flag-service.js';
+import { type ReleaseFlags, releaseIdOf } from '../../flags/release-flags.js';
+import type { Ledger } from '../../deployments/ledger.js';
+import { RipcordError } from '../../core/errors.js';
 import { defineRoute } from '../api-route.js';
 import { nameField } from './api-schemas.js';
 import { serviceOf } from './release-routes.js';
@@ -21,9 +24,29 @@ const flagRecordSchema = z.object({
 });
 
 /** Flag management and the seed 003 kill switch: `PATCH /api/v1/environments/{env}/flags`. */
-export function flagRoutes(deps: { flags: FlagService; config?: RipcordConfig | undefined }) {
+export function flagRoutes(deps: { flags: FlagService; config?: RipcordConfig | undefined; ledger?: Ledger | undefined; releaseFlags?: ReleaseFlags | undefined }) {
   const { flags, config } = deps;
+  const releaseId = (service: string, environment: string, ref: string, field: string): Promise<string> => {
+    if (!deps.ledger) throw new RipcordError('unavailable', 'flag-diff needs the release ledger');
+    return releaseIdOf(deps.ledger, service, environment, ref, field);
+  };
   return [
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/environments/{env}/flag-diff',
+      summary: 'What changed in flags between two releases (by version or id): the flag versions recorded with each',
+      tag: 'flags',
+      role: 'viewer',
+      params: envParams,
+      query: z.strictObject({ service: nameField.optional(), from: z.string().min(1), to: z.string().min(1) }),
+      response: z.object({ from: z.string(), to: z.string(), flags: z.array(z.object({ key: z.string(), a: z.object({ version: z.number(), state: z.string() }).optional(), b: z.object({ version: z.number(), state: z.string() }).optional(), fields: z.array(z.string()) })) }),
+      handler: async ({ params, query }) => {
+        if (!deps.releaseFlags) throw new RipcordError('unavailable', 'flag-diff needs the release flag snapshots');
+        const service = serviceOf(query.service, config, 'query.service');
+        const [a, b] = await Promise.all([releaseId(service, params.env, query.from, 'query.from'), releaseId(service, params.env, query.to, 'query.to')]);
+        return { from: a, to: b, flags: await deps.releaseFlags.diff(a, b) };
+      },
+    }),
     defineRoute({
       method: 'GET',
       path: '/api/v1/environments/{env}/flags',
