@@ -18,6 +18,8 @@ import { IncidentService } from './incidents/incident-service.js';
 import { signingKey } from './store/signing-keys.js';
 import { KyselyIncidentRepository } from './store/kysely-incident-repository.js';
 import { ReleaseFlags } from './flags/release-flags.js';
+import { FlagOutcomes } from './flags/flag-outcomes.js';
+import { FlagKillSwitch } from './flags/flag-kill-switch.js';
 import { createFlagsProvider } from './providers/flags/flags-provider.js';
 import { allRoutes } from './http/routes/index.js';
 import { KyselyFlagRepository } from './store/kysely-flag-repository.js';
@@ -104,6 +106,9 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     // Flag state is part of every release: a snapshot of the flag versions when it is recorded.
     const releaseFlags = new ReleaseFlags(flags, new KyselyFlagRepository(store.db), clock);
     releaseFlags.subscribe(events);
+    // Kill switch by evidence: outcomes per flag variant, judged by the flag triggers of ripcord.yaml.
+    const flagOutcomes = new FlagOutcomes();
+    const flagKillSwitch = options.config ? new FlagKillSwitch({ config: options.config, flags, outcomes: flagOutcomes, events, clock }) : undefined;
     if (options.config) {
       for (const report of await syncFlagsFromConfig(options.config, flags)) {
         for (const kept of report.keptRuntimeChanges) {
@@ -145,7 +150,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     const ackSecret = await signingKey(store.db, 'incident-ack-links', clock.now());
     const streamSecret = await signingKey(store.db, 'flag-stream-access', clock.now());
     const incidentTimers = options.config ? startIncidentTimers(options.config, incidents, incidentRepository, ackSecret, options, clock, logger) : undefined;
-    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, releaseFlags, ofrepRateLimit: options.ofrepRateLimit, incidents, clock, ackSecret, streamSecret });
+    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, releaseFlags, flagOutcomes, flagKillSwitch, ofrepRateLimit: options.ofrepRateLimit, incidents, clock, ackSecret, streamSecret });
     const server = await buildServer({ routes, tokens, metrics, logger, corsOrigins: options.corsOrigins });
     if ((options.watchIntervalMs ?? 5000) > 0) detection.detection.start(options.watchIntervalMs ?? 5000);
     if (rollbacks) {

@@ -3,6 +3,8 @@ import type { RipcordConfig } from '../../config/ripcord-config.js';
 import { flagDefinitionSchema, flagKeyField, flagMetadataSchema } from '../../flags/flag-definition.js';
 import type { FlagService } from '../../flags/flag-service.js';
 import { type ReleaseFlags, releaseIdOf } from '../../flags/release-flags.js';
+import type { FlagOutcomes } from '../../flags/flag-outcomes.js';
+import type { FlagKillSwitch } from '../../flags/flag-kill-switch.js';
 import type { Ledger } from '../../deployments/ledger.js';
 import { RipcordError } from '../../core/errors.js';
 import { defineRoute } from '../api-route.js';
@@ -24,13 +26,35 @@ const flagRecordSchema = z.object({
 });
 
 /** Flag management and the seed 003 kill switch: `PATCH /api/v1/environments/{env}/flags`. */
-export function flagRoutes(deps: { flags: FlagService; config?: RipcordConfig | undefined; ledger?: Ledger | undefined; releaseFlags?: ReleaseFlags | undefined }) {
+export function flagRoutes(deps: { flags: FlagService; config?: RipcordConfig | undefined; ledger?: Ledger | undefined; releaseFlags?: ReleaseFlags | undefined; flagOutcomes?: FlagOutcomes | undefined; flagKillSwitch?: FlagKillSwitch | undefined }) {
   const { flags, config } = deps;
   const releaseId = (service: string, environment: string, ref: string, field: string): Promise<string> => {
     if (!deps.ledger) throw new RipcordError('unavailable', 'flag-diff needs the release ledger');
     return releaseIdOf(deps.ledger, service, environment, ref, field);
   };
   return [
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/environments/{env}/flag-outcomes',
+      summary: "Outcomes per flag variant (OpenFeature track through ripcord's provider): the kill switch's evidence; flag triggers are judged on arrival",
+      tag: 'flags',
+      role: 'flags',
+      params: envParams,
+      body: z.strictObject({
+        outcomes: z
+          .array(z.strictObject({ flag: z.string().min(1).max(256), variant: z.string().min(1).max(256), ok: z.boolean(), at: z.number().int().positive().optional() }))
+          .min(1)
+          .max(10_000),
+      }),
+      response: z.object({ recorded: z.number(), judgements: z.array(z.object({ flag: z.string(), trigger: z.string(), state: z.string(), explanation: z.string(), killed: z.object({ version: z.number() }).optional() }).loose()) }),
+      handler: async ({ params, body }) => {
+        if (!deps.flagOutcomes || !deps.config) throw new RipcordError('unavailable', 'flag outcomes need the server to run with a ripcord.yaml naming the service');
+        const now = Date.now();
+        for (const outcome of body.outcomes) deps.flagOutcomes.record({ service: deps.config.service, environment: params.env, flag: outcome.flag, variant: outcome.variant, ok: outcome.ok, at: outcome.at ?? now });
+        const judgements = (await deps.flagKillSwitch?.check(params.env, [...new Set(body.outcomes.map((o) => o.flag))])) ?? [];
+        return { recorded: body.outcomes.length, judgements };
+      },
+    }),
     defineRoute({
       method: 'GET',
       path: '/api/v1/environments/{env}/flag-diff',

@@ -10,6 +10,8 @@ import type { TokenService } from '../../auth/token-service.js';
 import type { DetectionModule } from '../../detection-module.js';
 import type { FlagService } from '../../flags/flag-service.js';
 import type { ReleaseFlags } from '../../flags/release-flags.js';
+import type { FlagOutcomes } from '../../flags/flag-outcomes.js';
+import type { FlagKillSwitch } from '../../flags/flag-kill-switch.js';
 import { flagRoutes } from './flag-routes.js';
 import type { IncidentService } from '../../incidents/incident-service.js';
 import type { Clock } from '../../core/clock.js';
@@ -26,6 +28,9 @@ export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   flags?: FlagService | undefined;
   /** Flag snapshots with releases: `flag-diff`. */
   releaseFlags?: ReleaseFlags | undefined;
+  /** Kill switch by evidence: outcomes per flag variant and the judge of flag triggers. */
+  flagOutcomes?: FlagOutcomes | undefined;
+  flagKillSwitch?: FlagKillSwitch | undefined;
   /** OFREP evaluations per second per token before 429. */
   ofrepRateLimit?: number | undefined;
   incidents?: IncidentService | undefined;
