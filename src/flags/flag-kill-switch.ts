@@ -53,7 +53,7 @@ export class FlagKillSwitch {
     const service = this.deps.config.service;
     const record = (await this.deps.flags.list(service, environment)).find((r) => r.key === trigger.flag);
     // Unknown or already off: nothing to switch off.
-    if (!record || record.definition.state !== 'ENABLED') return undefined;
+    if (record?.definition.state !== 'ENABLED') return undefined;
     const names = Object.keys(record.definition.variants);
     const old = trigger.variants?.old ?? record.definition.defaultVariant ?? undefined;
     const fresh = trigger.variants?.new ?? names.find((name) => name !== old);
