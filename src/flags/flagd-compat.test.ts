@@ -10,6 +10,7 @@ import { ofrepRequestFailure } from '../http/routes/ofrep-routes.js';
 import { createLogger } from '../logger.js';
 import { createTestDatabase, type TestDatabase } from '../test-support/databases.js';
 import { readFlagsFile } from './flag-config-sync.js';
+import { RipcordFlagsClient } from './flags-client.js';
 
 const ADMIN = 'rcp_flagd-compat-admin-token-0000';
 
@@ -78,6 +79,17 @@ describe('flags as flagd has them', () => {
     expect(hit).toMatchObject({ value: true, variant: 'on', reason: 'TARGETING_MATCH', flagMetadata: { flagSetId: 'web', 'ripcord.version': 1 } });
     const miss = await client.getStringDetails('missing-default', 'code-default', {});
     expect(miss.value).toBe('code-default');
+  });
+
+  it('the ripcord/flags client evaluates $ref flags locally: the stream snapshot carries $evaluators', async () => {
+    const client = new RipcordFlagsClient({ server: url, token: appToken, environment: 'production' });
+    try {
+      await client.ready();
+      expect(client.getBoolean('staff-only', false, { targetingKey: 'u1', email: 'ana@example.com' })).toBe(true);
+      expect(client.getBoolean('staff-only', true, { targetingKey: 'u1', email: 'bo@elsewhere.org' })).toBe(false);
+    } finally {
+      client.close();
+    }
   });
 
   it('refuses, with the JSON path, what flagd-core could load but never evaluate (API)', async () => {
