@@ -296,14 +296,15 @@ export class FlagService {
    */
   private refresh(service: string, environment: string, slot: Slot): void {
     const generation = slot.generation;
-    this.repository.list(service, environment).then(
-      (records) => {
+    Promise.all([this.repository.list(service, environment), this.flagSet(service, environment)]).then(
+      ([records, stored]) => {
         const known = slot.records ?? slot.snapshot?.records;
         const set = slot.set ?? slot.snapshot?.set;
         if (slot.generation !== generation || !known || !set) return;
-        if (versionsOf(records.values()) === versionsOf(known.values())) return;
+        // The flag set too: another server may have changed $evaluators or the set's metadata.
+        if (versionsOf(records.values()) === versionsOf(known.values()) && stored.version === set.version) return;
         slot.records = new Map(records.map((r) => [r.key, r]));
-        slot.set = set;
+        slot.set = stored;
         slot.snapshot = undefined;
       },
       // Evaluations keep the in-memory records; the next change reads again.
