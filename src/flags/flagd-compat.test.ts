@@ -8,7 +8,7 @@ import { type App, createApp, listen } from '../app.js';
 import { parseConfig } from '../config/load-config.js';
 import { ofrepRequestFailure } from '../http/routes/ofrep-routes.js';
 import { createLogger } from '../logger.js';
-import { createTestDatabase, type TestDatabase } from '../test-support/databases.js';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../test-support/databases.js';
 import { readFlagsFile } from './flag-config-sync.js';
 import { RipcordFlagsClient } from './flags-client.js';
 
@@ -26,7 +26,7 @@ const flagdFile = {
   },
 };
 
-describe('flags as flagd has them', () => {
+describe.each(DIALECTS)('flags as flagd has them, on %s', (dialect) => {
   let database: TestDatabase;
   let app: App;
   let url: string;
@@ -42,7 +42,7 @@ describe('flags as flagd has them', () => {
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ripcord-flagd-'));
     writeFileSync(join(dir, 'flags.json'), JSON.stringify(flagdFile));
-    database = await createTestDatabase('sqlite');
+    database = await createTestDatabase(dialect);
     const parsed = parseConfig(`service: web\nenvironments:\n  production:\n    flags: ${join(dir, 'flags.json')}\n`, 'ripcord.yaml', {});
     if (!parsed.ok) throw new Error('config');
     app = await createApp({ ...database.options, config: parsed.config, adminToken: ADMIN, watchIntervalMs: 0, logger: createLogger({ level: 'silent' }) });
@@ -73,8 +73,8 @@ describe('flags as flagd has them', () => {
   });
 
   it('an OpenFeature client (server SDK + OFREP provider, X-API-Key) gets the caller default where flagd has no variant', async () => {
-    await OpenFeature.setProviderAndWait('flagd-compat', new OFREPProvider({ baseUrl: url, headers: { 'X-API-Key': appToken } }));
-    const client = OpenFeature.getClient('flagd-compat');
+    await OpenFeature.setProviderAndWait(`flagd-compat-${dialect}`, new OFREPProvider({ baseUrl: url, headers: { 'X-API-Key': appToken } }));
+    const client = OpenFeature.getClient(`flagd-compat-${dialect}`);
     const hit = await client.getBooleanDetails('null-default', false, { targetingKey: 'u1', email: 'ana@example.com' });
     expect(hit).toMatchObject({ value: true, variant: 'on', reason: 'TARGETING_MATCH', flagMetadata: { flagSetId: 'web', 'ripcord.version': 1 } });
     const miss = await client.getStringDetails('missing-default', 'code-default', {});
