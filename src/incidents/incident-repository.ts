@@ -12,6 +12,8 @@ export interface EscalationTimer {
 export interface IncidentFilter {
   service?: string | undefined;
   environment?: string | undefined;
+  /** Only these environments (a token's scope). */
+  environments?: readonly string[] | undefined;
   openOnly?: boolean | undefined;
   /** false: incidents without their timeline entries (for the once-a-second checks that never read them). */
   timeline?: boolean | undefined;
@@ -40,6 +42,7 @@ function matches(i: Incident, filter: IncidentFilter): boolean {
   return (
     (!filter.service || i.service === filter.service) &&
     (!filter.environment || i.environment === filter.environment) &&
+    (!filter.environments || filter.environments.includes(i.environment)) &&
     (!filter.openOnly || i.status !== 'resolved')
   );
 }

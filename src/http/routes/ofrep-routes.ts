@@ -1,80 +1,42 @@
 import * as crypto from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { roleAllows } from '../../auth/roles.js';
-import type { ApiToken, TokenService } from '../../auth/token-service.js';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { ApiToken } from '../../auth/token-service.js';
 import type { RipcordConfig } from '../../config/ripcord-config.js';
-import { isRipcordError, RipcordError } from '../../core/errors.js';
-import { redact } from '../../core/secrets.js';
+import { RipcordError } from '../../core/errors.js';
 import { RateLimiter } from '../../flags/rate-limiter.js';
 import { STREAM_ACCESS_LIFETIME_MS, streamAccess } from '../../flags/stream-access.js';
 import { type Clock, systemClock } from '../../core/clock.js';
 import type { FlagEvaluation, FlagService } from '../../flags/flag-service.js';
-import { defineRoute } from '../api-route.js';
+import { defineRoute, type RouteError } from '../api-route.js';
 import { ifNoneMatchMatches } from './if-none-match.js';
 
+/** OFREP defines `context` only: other top-level keys are ignored (stripped), not refused. */
+const evaluationRequest = z.object({ context: z.record(z.string(), z.unknown()).nullable().optional() }).optional();
 
-/** OFREP's error codes for a request it cannot evaluate (single: with the key; bulk: without). */
-type OfrepRequestError = { status: number; errorCode?: 'INVALID_CONTEXT' | 'GENERAL'; errorDetails: string };
-
-/**
- * The request body: absent or `{}` is an empty context; `context` must be an object (OFREP's
- * INVALID_CONTEXT otherwise). Other top-level keys are ignored, as OFREP defines none.
- */
-function contextOf(body: unknown): { context: Record<string, unknown> } | { refused: OfrepRequestError } {
-  if (body === undefined || body === null || body === '') return { context: {} };
-  if (typeof body !== 'object' || Array.isArray(body)) return { refused: { status: 400, errorCode: 'INVALID_CONTEXT', errorDetails: 'the request body must be a JSON object: {"context": {…}}' } };
-  const context = (body as { context?: unknown }).context;
-  if (context === undefined || context === null) return { context: {} };
-  if (typeof context !== 'object' || Array.isArray(context)) return { refused: { status: 400, errorCode: 'INVALID_CONTEXT', errorDetails: `context must be a JSON object, not ${Array.isArray(context) ? 'an array' : typeof context}` } };
-  return { context: context as Record<string, unknown> };
+/** The flag key of a single evaluation's URL, for the error body (the route has no params schema: any key is looked up). */
+function keyOf(request: FastifyRequest): string | undefined {
+  const key = (request.params as { key?: unknown } | undefined)?.key;
+  return typeof key === 'string' ? key : undefined;
 }
 
 /**
- * OFREP's credentials: `Authorization: Bearer …` or the optional `X-API-Key` header (OFREP's
- * ApiKeyAuth), either one naming a ripcord token.
+ * Every refusal of an OFREP route in OFREP's shape: a body the server could not read or validate
+ * (malformed JSON, not an object, `context` not an object) is `400 INVALID_CONTEXT`, with the key for
+ * a single evaluation (`bulkEvaluationFailure` for the bulk one); 401, 403 and 429 keep their status
+ * with `{errorDetails}`; another request problem (e.g. which environment) is `400 GENERAL`; a server
+ * failure is `500 {errorDetails}`.
  */
-export function ofrepCredential(headers: FastifyRequest['headers']): string | undefined {
-  const authorization = headers.authorization;
-  const bearer = typeof authorization === 'string' ? /^Bearer\s+(\S+)$/i.exec(authorization)?.[1] : undefined;
-  if (bearer) return bearer;
-  const apiKey = headers['x-api-key'];
-  return typeof apiKey === 'string' && apiKey.trim() ? apiKey.trim() : undefined;
-}
-
-/**
- * For the server's error handler: the OFREP-shaped answer to a request Fastify refused before the
- * route ran (malformed JSON, wrong content type, body too large), or undefined for other URLs.
- * Wired in http/server.ts with `const ofrep = ofrepRequestFailure(request.url, error); if (ofrep) …`.
- */
-export function ofrepRequestFailure(url: string, error: { statusCode?: number | undefined; message: string }): { status: number; body: Record<string, string> } | undefined {
-  const match = /^\/ofrep\/v1\/evaluate\/flags(?:\/([^/?#]+))?(?:[?#]|$)/.exec(url);
-  if (!match || (error.statusCode ?? 500) >= 500) return undefined;
-  const errorDetails = redact(`the request body is not a JSON evaluation request: ${error.message}`);
-  const status = error.statusCode === 413 || error.statusCode === 415 ? error.statusCode : 400;
-  const key = match[1] === undefined ? undefined : safeDecode(match[1]);
-  return { status, body: key === undefined ? { errorCode: 'INVALID_CONTEXT', errorDetails } : { key, errorCode: 'INVALID_CONTEXT', errorDetails } };
-}
-
-const safeDecode = (text: string): string => {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
+export function ofrepErrorShape(error: RouteError, request: FastifyRequest): { status: number; body: unknown } {
+  const key = keyOf(request);
+  const withKey = (body: Record<string, unknown>) => (key === undefined ? body : { key, ...body });
+  if (error.status >= 500) return { status: 500, body: { errorDetails: error.message } };
+  if (error.status === 401 || error.status === 403 || error.status === 429) return { status: error.status, body: { errorDetails: error.message } };
+  const aboutBody = error.issues.some((issue) => issue.path === 'body' || issue.path.startsWith('body.'));
+  if (aboutBody || error.status === 413 || error.status === 415) {
+    return { status: error.status === 413 || error.status === 415 ? error.status : 400, body: withKey({ errorCode: 'INVALID_CONTEXT', errorDetails: error.message }) };
   }
-};
-
-/**
- * The environment an OFREP request evaluates in: an app's `flags` token is limited to its
- * environment, so the token says it. A token for several environments (or none) names it in
- * the `X-Ripcord-Environment` header.
- */
-function environmentFor(token: ApiToken | undefined, header: string | string[] | undefined): string {
-  const named = typeof header === 'string' ? header : undefined;
-  const allowed = token?.environments;
-  if (allowed?.length === 1 && (!named || named === allowed[0])) return allowed[0] as string;
-  if (named && (!allowed || allowed.includes(named))) return named;
-  if (named) throw new RipcordError('forbidden', `token "${token?.name}" may not read flags of ${named}`);
-  throw new RipcordError('invalid_input', 'which environment? use a flags token limited to one environment, or send X-Ripcord-Environment', [{ path: 'headers.x-ripcord-environment', message: 'is required for this token' }]);
+  return { status: 400, body: withKey({ errorCode: 'GENERAL', errorDetails: error.message }) };
 }
 
 /**
@@ -101,6 +63,13 @@ export function bulkEtag(fingerprint: string, context: unknown): string {
   return `"${fingerprint}-${sha256Base64url(canonicalJson(context)).slice(0, 22)}"`;
 }
 
+/** Where this server was reached, by its own socket (not the Host header), when no public URL is set. */
+function socketOrigin(socket: { localAddress?: string | undefined; localPort?: number | undefined }): string {
+  const address = socket.localAddress ?? '127.0.0.1';
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `http://${host}${socket.localPort ? `:${socket.localPort}` : ''}`;
+}
+
 /** A signed stream URL is reused for this long, so its access lasts between 59 and 60 minutes. */
 const STREAM_URL_REUSE_MS = 60_000;
 
@@ -113,7 +82,7 @@ const statusOf = (evaluation: FlagEvaluation): number => {
 /** OFREP (OpenFeature Remote Evaluation Protocol): single and bulk evaluation for any OpenFeature SDK. */
 export const DEFAULT_OFREP_RATE_LIMIT = 5_000;
 
-export function ofrepRoutes(deps: { flags: FlagService; tokens: TokenService; config?: RipcordConfig | undefined; ofrepRateLimit?: number | undefined; streamSecret?: string | undefined; clock?: Clock | undefined }) {
+export function ofrepRoutes(deps: { flags: FlagService; config?: RipcordConfig | undefined; ofrepRateLimit?: number | undefined; streamSecret?: string | undefined; clock?: Clock | undefined; publicUrl?: (() => string | undefined) | undefined }) {
   const limiter = new RateLimiter(deps.ofrepRateLimit ?? DEFAULT_OFREP_RATE_LIMIT);
   const limited = (token: ApiToken | undefined, reply: { header(name: string, value: string): unknown; code(status: number): { send(body: unknown): unknown } }) => {
     const wait = limiter.take(token?.id ?? 'anonymous');
@@ -136,47 +105,27 @@ export function ofrepRoutes(deps: { flags: FlagService; tokens: TokenService; co
     streamUrls.set(cacheKey, { url, signedAt: now });
     return url;
   };
-
-  /**
-   * Authenticates (Bearer or X-API-Key, role `flags`), rate-limits, and finds the environment, answering
-   * failures in OFREP's shapes. Returns the reply already sent, or what the evaluation needs.
-   */
-  const admit = async (request: FastifyRequest, reply: FastifyReply, key: string | undefined): Promise<{ environment: string; token: ApiToken } | { sent: unknown }> => {
-    const credential = ofrepCredential(request.headers);
-    const token = credential ? await deps.tokens.authenticate(credential) : undefined;
-    if (!token) {
-      void reply.header('www-authenticate', 'Bearer');
-      return { sent: reply.code(401).send({ errorDetails: credential ? 'the token is unknown or revoked' : 'OFREP needs a flags token: Authorization: Bearer rcp_… or X-API-Key: rcp_…' }) };
-    }
-    if (!roleAllows(token.role, 'flags')) return { sent: reply.code(403).send({ errorDetails: `token "${token.name}" has role ${token.role}; OFREP needs role flags` }) };
-    const refused = limited(token, reply);
-    if (refused) return { sent: refused };
-    try {
-      return { environment: environmentFor(token, request.headers['x-ripcord-environment']), token };
-    } catch (error) {
-      if (!isRipcordError(error)) throw error;
-      if (error.code === 'forbidden') return { sent: reply.code(403).send({ errorDetails: error.message }) };
-      return { sent: reply.code(400).send({ ...(key === undefined ? {} : { key }), errorCode: 'GENERAL', errorDetails: error.message }) };
-    }
+  const service = (): string => {
+    if (!deps.config?.service) throw new RipcordError('unavailable', 'OFREP needs the server to run with a ripcord.yaml naming the service');
+    return deps.config.service;
   };
-  const unavailable = (reply: FastifyReply) => reply.code(500).send({ errorDetails: 'OFREP needs the server to run with a ripcord.yaml naming the service' });
   return [
     defineRoute({
       method: 'POST',
       path: '/ofrep/v1/evaluate/flags/{key}',
       summary: 'OFREP: evaluate one flag for a context (Authorization: Bearer or X-API-Key, a flags token)',
       tag: 'ofrep',
-      // Public to the server's own check: OFREP authenticates here, to accept X-API-Key and answer in OFREP's shapes.
-      role: null,
-      handler: async ({ request, reply }) => {
-        const key = (request.params as { key: string }).key;
-        const admitted = await admit(request, reply, key);
-        if ('sent' in admitted) return admitted.sent;
-        const parsed = contextOf(request.body);
-        if ('refused' in parsed) return reply.code(parsed.refused.status).send({ key, errorCode: parsed.refused.errorCode, errorDetails: parsed.refused.errorDetails });
-        const { context } = parsed;
-        if (!deps.config?.service) return unavailable(reply);
-        const evaluation = await deps.flags.evaluate(deps.config.service, admitted.environment, key, context as never);
+      role: 'flags',
+      acts: { on: 'environment', in: 'header', field: 'x-ripcord-environment' },
+      apiKeyHeader: 'x-api-key',
+      errorShape: ofrepErrorShape,
+      body: evaluationRequest,
+      handler: async ({ body, token, environment, request, reply }) => {
+        const refused = limited(token, reply);
+        if (refused) return refused;
+        // Any key is looked up: one ripcord could not store is simply not found (404 FLAG_NOT_FOUND).
+        const key = keyOf(request) as string;
+        const evaluation = await deps.flags.evaluate(service(), environment as string, key, (body?.context ?? {}) as never);
         return reply.code(statusOf(evaluation)).send(evaluation);
       },
     }),
@@ -185,22 +134,26 @@ export function ofrepRoutes(deps: { flags: FlagService; tokens: TokenService; co
       path: '/ofrep/v1/evaluate/flags',
       summary: 'OFREP: evaluate every flag of the environment (ETag / If-None-Match → 304; flag-set metadata in `metadata`)',
       tag: 'ofrep',
-      role: null,
-      handler: async ({ request, reply }) => {
-        const admitted = await admit(request, reply, undefined);
-        if ('sent' in admitted) return admitted.sent;
-        const parsed = contextOf(request.body);
-        if ('refused' in parsed) return reply.code(parsed.refused.status).send({ errorCode: parsed.refused.errorCode, errorDetails: parsed.refused.errorDetails });
-        const { context } = parsed;
-        if (!deps.config?.service) return unavailable(reply);
-        const { flags, fingerprint, metadata } = await deps.flags.evaluateAll(deps.config.service, admitted.environment, context as never);
+      role: 'flags',
+      acts: { on: 'environment', in: 'header', field: 'x-ripcord-environment' },
+      apiKeyHeader: 'x-api-key',
+      errorShape: ofrepErrorShape,
+      body: evaluationRequest,
+      handler: async ({ body, token, environment: named, request, reply }) => {
+        const refused = limited(token, reply);
+        if (refused) return refused;
+        const environment = named as string;
+        const context = body?.context ?? {};
+        const { flags, fingerprint, metadata } = await deps.flags.evaluateAll(service(), environment, context as never);
         // The answer depends on the definitions and the context, so both make the ETag.
         const etag = bulkEtag(fingerprint, context);
         void reply.header('etag', etag);
+        // RFC 9110: weak comparison, a list of tags, or `*`.
         if (ifNoneMatchMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
         // OFREP event streams: clients that support them refetch on `refetchEvaluation` instead of polling.
         // Browsers' EventSource cannot send the token: the URL carries a signed, expiring access for it.
-        const url = streamUrl(`${request.protocol}://${request.headers.host ?? 'localhost'}`, admitted.environment, admitted.token);
+        // The configured public URL, never the request's Host header: a forged Host must not send apps elsewhere.
+        const url = streamUrl(deps.publicUrl?.() ?? socketOrigin(request.socket), environment, token);
         return { flags, ...(Object.keys(metadata).length > 0 ? { metadata } : {}), eventStreams: [{ type: 'sse', url, inactivityDelaySec: 120 }] };
       },
     }),

@@ -3,7 +3,7 @@ import type { FlagService } from '../../flags/flag-service.js';
 import type { FlagRestoreChange, KillSwitchPrecedence, ReleaseFlags } from '../../flags/release-flags.js';
 import { MemoryJournal, OncePerKey } from '../idempotency-journal.js';
 import type { Provider, StepRequest, StepResult } from '../provider.js';
-import { assertKnownAction, throwIfAborted } from '../provider-support.js';
+import { assertKnownAction, throwIfAborted, withRedactedErrors } from '../provider-support.js';
 
 /**
  * Rollback steps on flags: `flags_off: [keys…]` (action `off`, params `{ keys }`) and
@@ -73,7 +73,7 @@ export function createFlagsProvider(deps: { flags: FlagService; releaseFlags?: R
           };
         });
       }
-      return once.run(request.idempotencyKey, () => act(request, changes));
+      return withRedactedErrors(() => once.run(request.idempotencyKey, () => act(request, changes)));
     },
   };
 
