@@ -119,12 +119,13 @@ export function ofrepRoutes(deps: { flags: FlagService; config?: RipcordConfig |
       acts: { on: 'environment', in: 'header', field: 'x-ripcord-environment' },
       apiKeyHeader: 'x-api-key',
       errorShape: ofrepErrorShape,
+      // Any key is looked up: one ripcord could not store is simply not found (404 FLAG_NOT_FOUND).
+      params: z.strictObject({ key: z.string().min(1) }),
       body: evaluationRequest,
-      handler: async ({ body, token, environment, request, reply }) => {
+      handler: async ({ params, body, token, environment, reply }) => {
         const refused = limited(token, reply);
         if (refused) return refused;
-        // Any key is looked up: one ripcord could not store is simply not found (404 FLAG_NOT_FOUND).
-        const key = keyOf(request) as string;
+        const key = params.key;
         const evaluation = await deps.flags.evaluate(service(), environment as string, key, (body?.context ?? {}) as never);
         return reply.code(statusOf(evaluation)).send(evaluation);
       },
