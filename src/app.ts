@@ -35,6 +35,7 @@ import { KyselyTokenRepository } from './store/kysely-token-repository.js';
 import { DEFAULT_DATA_DIR, openStore, type Store } from './store/open-store.js';
 import { VERSION } from './version.js';
 import { createRollbacksModule, type RollbacksModule } from './rollbacks-module.js';
+import { statusSubscriptionsFor } from './incidents/status-subscriptions-setup.js';
 
 export interface AppOptions {
   /** How often escalation timers and periodic incident updates are checked (ms); 0 = never on their own (tests tick). Default 1000. */
@@ -168,6 +169,9 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     // the timeline. Escalation pages through the same notifiers, with signed acknowledgement links.
     const ackSecret = await signingKey(store.db, 'incident-ack-links', clock.now(), secretKey, store.location);
     const streamSecret = await signingKey(store.db, 'flag-stream-access', clock.now(), secretKey, store.location);
+    // Status page subscribers (email with double opt-in, webhooks) hear of each public update.
+    const subscriptions = options.config ? statusSubscriptionsFor(options.config, store.db, incidents, clock, await signingKey(store.db, 'status-subscriber-links', clock.now(), secretKey, store.location), options.notifyRetry) : undefined;
+    subscriptions?.attach();
     const incidentTimers = options.config ? startIncidentTimers(options.config, incidents, incidentRepository, ackSecret, options, clock, logger) : undefined;
     // A revoked token's open streams end at once, here and (through the store) on every other server.
     const streams = new StreamRegistry({ perToken: options.streamLimitPerToken ?? DEFAULT_STREAM_LIMITS.perToken, total: options.streamLimit ?? DEFAULT_STREAM_LIMITS.total });
@@ -177,7 +181,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     });
     const revocations = tokens.watchRevocations(options.revocationPollMs ?? 500, (error) => logger.error({ err: error }, 'reading token revocations failed; retrying'));
     const origin = { url: options.publicUrl?.replace(/\/+$/, '') };
-    const routeDeps = { store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, releaseFlags, flagOutcomes, flagKillSwitch, ofrepRateLimit: options.ofrepRateLimit, incidents, clock, ackSecret, streamSecret, streams, publicUrl: () => origin.url };
+    const routeDeps = { store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, releaseFlags, flagOutcomes, flagKillSwitch, ofrepRateLimit: options.ofrepRateLimit, incidents, clock, ackSecret, streamSecret, streams, publicUrl: () => origin.url, events, subscriptions };
     const routes = allRoutes(routeDeps);
     const server = await buildServer({
       routes,

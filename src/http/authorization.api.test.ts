@@ -30,7 +30,8 @@ type Acts =
   | 'object' // names a production object by id: another environment's token gets 404
   | 'named' // names production explicitly: another environment's token gets 403
   | 'list' // a list or aggregate: another environment's token gets its own (empty) share, 200
-  | 'whole'; // the whole server: only unlimited tokens
+  | 'whole' // the whole server: only unlimited tokens
+  | 'any'; // needs a role but no environment's data (the caller's own session, service-wide maintenance windows)
 
 interface Sample {
   acts: Acts;
@@ -41,6 +42,11 @@ interface Sample {
   request: () => Promise<{ url: string; body?: unknown; headers?: Record<string, string> }>;
   /** An SSE stream: read the status over real HTTP, then hang up. */
   stream?: boolean;
+  /**
+   * Public routes whose answer depends on a build or a signed link rather than on the caller: every
+   * token kind must get what an anonymous caller gets (below 500), whatever that is.
+   */
+  sameForAll?: boolean;
 }
 
 const GRANTS: Record<Role, Role[]> = { viewer: ['viewer'], operator: ['viewer', 'operator'], admin: ['viewer', 'operator', 'admin'], ingest: ['ingest'], flags: ['flags'] };
@@ -52,7 +58,7 @@ function expected(sample: Sample, token: TokenKind): number {
   const required = [sample.role ?? 'viewer'].flat();
   if (!required.some((r) => GRANTS[token.role].includes(r))) return 403;
   if (token.scope !== 'other') return sample.acts === 'whole' && token.scope === 'own' ? 403 : sample.ok;
-  return { object: 404, named: 403, list: sample.ok, whole: 403 }[sample.acts];
+  return { object: 404, named: 403, list: sample.ok, whole: 403, any: sample.ok }[sample.acts];
 }
 
 describe.each(DIALECTS)('the authorization table (%s)', (dialect) => {
@@ -81,6 +87,8 @@ describe.each(DIALECTS)('the authorization table (%s)', (dialect) => {
   const release = async () => (await made('POST', '/api/v1/releases', { environment: OWN, version: unique('v') })).id as string;
   const incident = async () => (await made('POST', '/api/v1/incidents', { environment: OWN, title: unique('checkout fails'), severity: 'P2' })).id as string;
   const token = async (environments?: string[]) => (await made('POST', '/api/v1/tokens', { name: unique('victim'), role: 'viewer', ...(environments ? { environments } : {}) })).token as { id: string };
+  const maintenance = async () =>
+    (await made('POST', '/api/v1/maintenance', { title: unique('db upgrade'), body: 'a short read-only window', scheduled_for: new Date(Date.now() + 3_600_000).toISOString(), scheduled_until: new Date(Date.now() + 7_200_000).toISOString() })).id as string;
   const decision = async () => {
     const verdict = { state: 'unhealthy' as const, explanation: 'P1 error rate', firing: [{ trigger: 't', severity: 'P1' as const, explanation: 'x', values: {} }] };
     const made = await app.detection.decisions.decideOn({ service: 'shop', environment: OWN }, verdict as never, { serviceDown: false, dataLoss: false, majorFeatureBroken: false }, { P0: { action: 'rollback' }, P1: { action: 'rollback', approval: 'team-lead' }, P2: { action: 'fix_forward' }, P3: { action: 'fix_forward' } } as never);
@@ -205,6 +213,26 @@ describe.each(DIALECTS)('the authorization table (%s)', (dialect) => {
     'GET /api/v1/metrics/recovery': { acts: 'list', ok: 200, request: async () => ({ url: '/api/v1/metrics/recovery' }) },
     'GET /status': { acts: 'public', ok: 200, request: async () => ({ url: '/status' }) },
     'GET /api/v1/environments/{env}/banner': { acts: 'public', ok: 200, request: async () => ({ url: `/api/v1/environments/${OWN}/banner` }) },
+    'GET /dashboard': { acts: 'public', ok: 200, sameForAll: true, request: async () => ({ url: '/dashboard' }) },
+    'GET /dashboard/{file}': { acts: 'public', ok: 200, sameForAll: true, request: async () => ({ url: '/dashboard/index.html' }) },
+    'GET /api/v1/session': { acts: 'any', ok: 200, request: async () => ({ url: '/api/v1/session' }) },
+    'GET /api/v1/events/stream': { acts: 'list', ok: 200, stream: true, request: async () => ({ url: '/api/v1/events/stream' }) },
+    'GET /api/v1/environments/{env}/series': { acts: 'named', ok: 200, request: async () => ({ url: `/api/v1/environments/${OWN}/series` }) },
+    'GET /status/feed.atom': { acts: 'public', ok: 200, request: async () => ({ url: '/status/feed.atom' }) },
+    'GET /status/feed.rss': { acts: 'public', ok: 200, request: async () => ({ url: '/status/feed.rss' }) },
+    'GET /status/api/v2/summary.json': { acts: 'public', ok: 200, request: async () => ({ url: '/status/api/v2/summary.json' }) },
+    'GET /api/v1/maintenance': { acts: 'any', ok: 200, request: async () => ({ url: '/api/v1/maintenance' }) },
+    'POST /api/v1/maintenance': {
+      acts: 'whole',
+      role: 'operator',
+      ok: 201,
+      request: async () => ({ url: '/api/v1/maintenance', body: { title: unique('window'), body: 'planned', scheduled_for: new Date(Date.now() + 3_600_000).toISOString(), scheduled_until: new Date(Date.now() + 7_200_000).toISOString() } }),
+    },
+    'POST /api/v1/maintenance/{id}/complete': { acts: 'whole', role: 'operator', ok: 200, request: async () => ({ url: `/api/v1/maintenance/${await maintenance()}/complete` }) },
+    'POST /status/subscribe': { acts: 'public', ok: 201, request: async () => ({ url: '/status/subscribe', body: { webhook: `http://127.0.0.1:9/${unique('hook')}` } }) },
+    'GET /status/subscribe/confirm': { acts: 'public', ok: 200, sameForAll: true, request: async () => ({ url: '/status/subscribe/confirm?token=not-a-real-link' }) },
+    'GET /status/unsubscribe': { acts: 'public', ok: 200, sameForAll: true, request: async () => ({ url: '/status/unsubscribe?token=not-a-real-link' }) },
+    'POST /status/unsubscribe': { acts: 'public', ok: 200, sameForAll: true, request: async () => ({ url: '/status/unsubscribe?token=not-a-real-link', body: {} }) },
     'GET /api/v1/incidents/ack': {
       acts: 'public',
       ok: 200,
@@ -229,6 +257,7 @@ describe.each(DIALECTS)('the authorization table (%s)', (dialect) => {
     database = await createTestDatabase(dialect);
     const flag = `flags: { splitView: { state: ENABLED, variants: { on: true, off: false }, defaultVariant: 'on' } }`;
     const yaml = `service: shop
+incidents: { public_url: 'http://127.0.0.1:9/status' }
 environments:
   ${OWN}:
     provider: { kind: memory }
@@ -292,6 +321,7 @@ environments:
 
   it('answers every cell as the rule says: routes × token kinds', async () => {
     const failures: string[] = [];
+    const anonymous = new Map<string, number>();
     let cells = 0;
     for (const route of await routes()) {
       const sample = samples[route];
@@ -314,7 +344,9 @@ environments:
           text = response.text;
         }
         cells += 1;
-        const want = expected(sample, kind);
+        if (sample.sameForAll && kind.kind === 'none') anonymous.set(route, status);
+        const want = sample.sameForAll ? (anonymous.get(route) ?? -1) : expected(sample, kind);
+        if (sample.sameForAll && status >= 500) failures.push(`${route} as ${label(kind)}: ${status}`);
         if (status !== want) failures.push(`${route} as ${label(kind)}: ${status}, expected ${want} (${text.slice(0, 160)})`);
         // A list read by a token of another environment holds nothing of production.
         if (sample.acts === 'list' && kind.kind === 'token' && kind.scope === 'other' && status === 200 && text.includes(`"${OWN}"`)) failures.push(`${route} as ${label(kind)} shows ${OWN} data`);

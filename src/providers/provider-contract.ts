@@ -114,6 +114,7 @@ export function runProviderContract(
         if (action !== undefined) expect(fixture.provider.actions, `capabilities.${key}`).toContain(action);
       }
       if (capabilities?.lifecycle) expect(typeof fixture.provider.open).toBe('function');
+      if (capabilities?.deployments) expect(typeof fixture.provider.deployments).toBe('function');
     });
 
     it('describe says what it would do, in words, and does nothing observable', async () => {

@@ -56,10 +56,11 @@ describe('provider registry', () => {
       const provider = createProvider(config as never, { stateDir });
       expect(provider.kind).toBe(definition.kind);
       expect(provider.capabilities).toEqual(definition.capabilities);
-      const named = Object.entries(definition.capabilities as ProviderCapabilities).filter(([key]) => key !== 'lifecycle' && key !== 'slots');
+      const named = Object.entries(definition.capabilities as ProviderCapabilities).filter(([, value]) => typeof value === 'string');
       expect(named.length, `${definition.kind} declares no capability`).toBeGreaterThan(0);
       for (const [capability, action] of named) expect(provider.actions, `${definition.kind}.${capability}`).toContain(action);
       if (definition.capabilities.lifecycle) expect(typeof provider.open, `${definition.kind} has a lifecycle but no open()`).toBe('function');
+      if (definition.capabilities.deployments) expect(typeof provider.deployments, `${definition.kind} lists deployments but has no deployments()`).toBe('function');
     }
   });
 

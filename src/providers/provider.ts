@@ -24,6 +24,18 @@ export interface StepRequest {
   log(message: string, data?: Record<string, unknown>): void;
 }
 
+/** One deployment as the platform lists it: what the ledger records for a deploy ripcord did not make. */
+export interface PlatformDeployment {
+  id: string;
+  /** A version label if the platform has one (else the commit, else the id). */
+  version?: string | undefined;
+  commit?: string | undefined;
+  author?: string | undefined;
+  createdAt: string;
+  /** What the platform serves now. */
+  current: boolean;
+}
+
 export interface StepResult {
   /** One line for the step log and the timeline: "switched 100% of traffic to v1.2.3 (blue)". */
   summary: string;
@@ -52,6 +64,8 @@ export interface ProviderCapabilities {
   snapshot?: string | undefined;
   /** Has its own lifecycle: `open()` runs with the server (a proxy listening), `close()` stops it. */
   lifecycle?: boolean | undefined;
+  /** Lists the platform's production deployments (`deployments()`), for `ripcord deploy sync`. */
+  deployments?: boolean | undefined;
   /** Environment slots this provider also fills when it is the main one (a git provider is the tag safeguard's `git`). */
   slots?: readonly string[] | undefined;
 }
@@ -71,6 +85,8 @@ export interface Provider {
   perform(request: StepRequest): Promise<StepResult>;
   /** What it can do; a provider that declares nothing is only reached by steps that name its slot. */
   readonly capabilities?: ProviderCapabilities | undefined;
+  /** With `capabilities.deployments`: the platform's production deployments, newest first. */
+  deployments?(signal: AbortSignal): Promise<PlatformDeployment[]>;
   /** With `capabilities.lifecycle`: opened with the server; returns where it can be reached, if anywhere. */
   open?(): Promise<string | undefined>;
   close?(): Promise<void>;

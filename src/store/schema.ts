@@ -204,3 +204,40 @@ export interface Database extends DetectionTables, RollbackTables, FlagTables {
 
 /** Incidents' tables (migration 0040), merged into `Database` by declaration merging so merges stay additive. */
 export interface Database extends IncidentTables {}
+
+/** The status page's scheduled maintenance (migration 0043). */
+export interface StatusMaintenanceTable {
+  id: string;
+  service: string;
+  title: string;
+  body: string;
+  /** JSON array of public component names. */
+  components: string;
+  scheduled_for: string;
+  scheduled_until: string;
+  completed_at: string | null;
+  created_by: string;
+  created_at: string;
+}
+
+export interface Database {
+  status_maintenance: StatusMaintenanceTable;
+}
+
+/** The status page's subscribers (migration 0044). */
+export interface StatusSubscribersTable {
+  id: string;
+  service: string;
+  kind: string;
+  target: string;
+  components: string;
+  token_hash: string;
+  secret: string | null;
+  created_at: string;
+  confirmed_at: string | null;
+  unsubscribed_at: string | null;
+}
+
+export interface Database {
+  status_subscribers: StatusSubscribersTable;
+}

@@ -3,6 +3,7 @@ import { RipcordError } from '../../core/errors.js';
 import type { SnapshotInput } from '../../deployments/ledger.js';
 import { RELEASE_STATUSES, type ReleaseStatus, SNAPSHOT_KINDS, type SnapshotKind } from '../../deployments/release.js';
 import { addDataSourceOptions, type DataSourceOptions, openLedgerAccess, optionalConfig } from '../ledger-access.js';
+import { runDeploySync } from '../../providers/deploy-sync.js';
 import { print, printJson } from '../output.js';
 import { printRelease } from './release-view.js';
 
@@ -80,6 +81,20 @@ export function registerDeploy(program: Command): void {
       });
       if (options.json) printJson(release);
       else print(`recorded ${release.service}/${release.environment} ${release.version} as ${release.status} (${release.id})${release.previousReleaseId ? `; previous release ${release.previousReleaseId}` : ''}`);
+    });
+
+  addDataSourceOptions(
+    deploy
+      .command('sync')
+      .description('record the deploys the platform made (git push → production) that the ledger lacks')
+      .requiredOption('--env <environment>', 'environment whose provider lists its deployments (vercel, netlify, render)')
+      .option('--json', 'print what was recorded as JSON'),
+  )
+    .addHelpText('after', '\nExample:\n  ripcord deploy sync --env production')
+    .action(async (options: DataSourceOptions & { env: string; json?: boolean }) => {
+      const result = await withLedger(options, (ledger) => runDeploySync(optionalConfig(options.config), options.env, ledger, options.dataDir));
+      if (options.json) printJson(result);
+      else for (const line of result.lines) print(line);
     });
 
   addDataSourceOptions(

@@ -8,7 +8,6 @@ import { INCIDENT_STATUSES, MILESTONES } from '../../incidents/incident.js';
 import { renderIncidentReport, renderPostmortem, renderRollbackLog } from '../../incidents/incident-report.js';
 import type { IncidentService } from '../../incidents/incident-service.js';
 import { computeRecoveryMetrics } from '../../incidents/recovery-metrics.js';
-import { buildStatusPage, renderStatusPageHtml } from '../../incidents/status-page.js';
 import { defineRoute } from '../api-route.js';
 import { nameField } from './api-schemas.js';
 import { serviceOf } from './release-routes.js';
@@ -213,25 +212,6 @@ export function incidentRoutes(deps: { incidents: IncidentService; ledger: Ledge
         const list = await incidents.list({ service, environment: query.environment, environments: scope });
         const releases = (await deps.ledger.list({ service, environment: query.environment, environments: scope, limit: 200 })).releases.filter((r) => r.deployedAt >= from && r.deployedAt <= to).length;
         return computeRecoveryMetrics(list, releases, { from, to });
-      },
-    }),
-    defineRoute({
-      method: 'GET',
-      path: '/status',
-      summary: 'The public status page (HTML; JSON with Accept: application/json or ?format=json); no token, no internal details',
-      tag: 'incidents',
-      role: null,
-      acts: { on: 'nothing' },
-      query: z.strictObject({ format: z.enum(['html', 'json']).optional() }),
-      handler: async ({ query, request, reply }) => {
-        const page = buildStatusPage(await incidents.list({ service: config?.service }), {
-          title: config?.service ?? 'ripcord',
-          components: Object.keys(config?.environments ?? {}),
-          now: now(),
-        });
-        const json = query.format === 'json' || (query.format === undefined && String(request.headers.accept ?? '').includes('application/json'));
-        if (json) return page;
-        return reply.type('text/html; charset=utf-8').send(renderStatusPageHtml(page));
       },
     }),
   ];

@@ -21,6 +21,12 @@ import { flagStreamRoutes } from './flag-stream-route.js';
 import { ofrepRoutes } from './ofrep-routes.js';
 import type { RollbacksModule } from '../../rollbacks-module.js';
 import type { StreamRegistry } from '../stream-registry.js';
+import type { EventBus } from '../../core/events.js';
+import { dashboardRoutes } from './dashboard-routes.js';
+import { eventStreamRoutes } from './event-stream-route.js';
+import { signalSeriesRoutes } from './signal-series-route.js';
+import type { StatusSubscriptions } from '../../incidents/status-subscriptions.js';
+import { statusSubscriberRoutes } from './status-subscriber-routes.js';
 
 export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   ledger: Ledger;
@@ -45,6 +51,10 @@ export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   streams: StreamRegistry;
   /** The URL clients reach this server at (`--public-url`), for URLs the API hands out. */
   publicUrl?: (() => string | undefined) | undefined;
+  /** Domain events, for the dashboard's live stream. */
+  events?: EventBus | undefined;
+  /** The public status page's subscribers. */
+  subscriptions?: StatusSubscriptions | undefined;
 }
 
 /** Every route of the API. Each feature contributes its list here. */
@@ -57,6 +67,10 @@ export function allRoutes(deps: RouteDeps): ApiRoute[] {
     ...tokenRoutes(deps),
     ...detectionRoutes(deps),
     ...rollbackRoutes(deps),
+    ...dashboardRoutes(),
+    ...eventStreamRoutes(deps),
+    ...signalSeriesRoutes(deps),
+    ...statusSubscriberRoutes(deps),
   );
   if (deps.flags) routes.push(...flagRoutes({ ...deps, flags: deps.flags }), ...flagStreamRoutes({ ...deps, flags: deps.flags }), ...ofrepRoutes({ ...deps, flags: deps.flags }));
   if (deps.incidents) routes.push(...incidentRoutes({ ...deps, incidents: deps.incidents }), ...incidentLinkRoutes({ ...deps, incidents: deps.incidents }));

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { RipcordError } from '../../core/errors.js';
 import { FileJournal, OncePerKey } from '../idempotency-journal.js';
-import type { Provider, ProviderCapabilities, StepRequest, StepResult } from '../provider.js';
+import type { PlatformDeployment, Provider, ProviderCapabilities, StepRequest, StepResult } from '../provider.js';
 import { defineProvider } from '../provider-definition.js';
 import type { ProviderDeps } from '../provider-deps.js';
 import { assertKnownAction, throwIfAborted, waitFor, withRedactedErrors } from '../provider-support.js';
@@ -11,7 +11,7 @@ import { DEFAULT_NETLIFY_POLL_MS, DEFAULT_NETLIFY_WAIT_MS, NETLIFY_API_URL, type
 
 const ACTIONS = ['restore', 'rollback', 'lock', 'unlock', 'snapshot'] as const;
 /** Restoring the last good deploy is "previous release"; before a release it notes the published deploy. */
-const CAPABILITIES: ProviderCapabilities = { previousRelease: 'restore', snapshot: 'snapshot' };
+const CAPABILITIES: ProviderCapabilities = { previousRelease: 'restore', snapshot: 'snapshot', deployments: true };
 const SNAPSHOT_PURPOSE = 'netlify published deploy before release';
 
 /**
@@ -71,6 +71,15 @@ export class NetlifyProvider implements Provider {
         }
       }),
     );
+  }
+
+  /** Published production deploys, newest first, with the one the site serves marked (`ripcord deploy sync`). */
+  async deployments(signal: AbortSignal): Promise<PlatformDeployment[]> {
+    const site = await this.api.site(this.config.site, signal);
+    const deploys = await this.api.productionDeploys(site.id, 100, signal);
+    return deploys
+      .filter((d) => d.state === 'ready' && d.publishedAt)
+      .map((d) => ({ id: d.id, commit: d.commit, createdAt: d.createdAt ?? d.publishedAt ?? '', current: d.id === site.publishedDeploy?.id }));
   }
 
   private async restore(request: StepRequest): Promise<StepResult> {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { RipcordError } from '../../core/errors.js';
 import { FileJournal, OncePerKey } from '../idempotency-journal.js';
-import type { Provider, ProviderCapabilities, StepRequest, StepResult } from '../provider.js';
+import type { PlatformDeployment, Provider, ProviderCapabilities, StepRequest, StepResult } from '../provider.js';
 import { defineProvider } from '../provider-definition.js';
 import type { ProviderDeps } from '../provider-deps.js';
 import { assertKnownAction, throwIfAborted, waitFor, withRedactedErrors } from '../provider-support.js';
@@ -10,7 +10,7 @@ import { RENDER_FINAL_STATUSES, RenderApi, RenderApiError } from './render-api.j
 import { DEFAULT_RENDER_POLL_MS, DEFAULT_RENDER_WAIT_MS, RENDER_API_URL, type RenderConfig, renderConfigSchema } from './render-config.js';
 
 const ACTIONS = ['rollback', 'auto_deploy_on', 'auto_deploy_off', 'snapshot'] as const;
-const CAPABILITIES: ProviderCapabilities = { previousRelease: 'rollback', snapshot: 'snapshot' };
+const CAPABILITIES: ProviderCapabilities = { previousRelease: 'rollback', snapshot: 'snapshot', deployments: true };
 const SNAPSHOT_PURPOSE = 'render live deploy before release';
 
 /**
@@ -68,6 +68,14 @@ export class RenderProvider implements Provider {
         }
       }),
     );
+  }
+
+  /** Deploys that went live, newest first, with the live one marked (`ripcord deploy sync`). */
+  async deployments(signal: AbortSignal): Promise<PlatformDeployment[]> {
+    const deploys = await this.api.deploys(this.config.service, 100, signal);
+    return deploys
+      .filter((d) => d.status === 'live' || d.status === 'deactivated')
+      .map((d) => ({ id: d.id, commit: d.commit?.id, createdAt: d.createdAt ?? '', current: d.status === 'live' }));
   }
 
   private async rollback(request: StepRequest): Promise<StepResult> {

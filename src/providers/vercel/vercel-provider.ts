@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { RipcordError } from '../../core/errors.js';
 import { FileJournal, OncePerKey } from '../idempotency-journal.js';
-import type { Provider, ProviderCapabilities, ReleaseRef, StepRequest, StepResult } from '../provider.js';
+import type { PlatformDeployment, Provider, ProviderCapabilities, ReleaseRef, StepRequest, StepResult } from '../provider.js';
 import { defineProvider } from '../provider-definition.js';
 import type { ProviderDeps } from '../provider-deps.js';
 import { assertKnownAction, throwIfAborted, waitFor, withRedactedErrors } from '../provider-support.js';
@@ -14,7 +14,7 @@ const ACTIONS = ['rollback', 'promote', 'alias', 'snapshot'] as const;
  * Instant rollback is "previous release"; a `{traffic: …}` step aliases the production domain (blue-green);
  * before a release it notes which deployment serves production, so "previous" is exact.
  */
-const CAPABILITIES: ProviderCapabilities = { previousRelease: 'rollback', traffic: 'alias', snapshot: 'snapshot' };
+const CAPABILITIES: ProviderCapabilities = { previousRelease: 'rollback', traffic: 'alias', snapshot: 'snapshot', deployments: true };
 
 /** How the snapshot of the production deployment before a release is recorded on the release. */
 const SNAPSHOT_PURPOSE = 'vercel production deployment before release';
@@ -80,6 +80,15 @@ export class VercelProvider implements Provider {
         }
       }),
     );
+  }
+
+  /** Production deployments, newest first, with the one production serves marked (`ripcord deploy sync`). */
+  async deployments(signal: AbortSignal): Promise<PlatformDeployment[]> {
+    const production = await this.api.production(this.config.project, signal);
+    const list = await this.api.productionDeployments(production.projectId, 100, signal);
+    return list
+      .filter((d) => d.readyState === 'READY')
+      .map((d) => ({ id: d.id, commit: d.commit, author: d.author, createdAt: new Date(d.createdAt).toISOString(), current: d.id === production.currentDeploymentId }));
   }
 
   private async rollback(request: StepRequest): Promise<StepResult> {

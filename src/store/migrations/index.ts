@@ -8,6 +8,8 @@ import * as releaseFlagSnapshots from './0032-release-flag-snapshots.js';
 import * as incidents from './0040-incidents.js';
 import * as signingKeys from './0041-signing-keys.js';
 import * as incidentUpdateClaims from './0042-incident-update-claims.js';
+import * as statusMaintenance from './0043-status-maintenance.js';
+import * as statusSubscribers from './0044-status-subscribers.js';
 
 /**
  * Every migration, by name; applied in name order on start. Numbering leaves room per feature:
@@ -24,4 +26,6 @@ export const migrations: Record<string, Migration> = {
   '0040-incidents': incidents,
   '0041-signing-keys': signingKeys,
   '0042-incident-update-claims': incidentUpdateClaims,
+  '0043-status-maintenance': statusMaintenance,
+  '0044-status-subscribers': statusSubscribers,
 };
