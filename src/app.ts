@@ -18,6 +18,9 @@ import { IncidentService } from './incidents/incident-service.js';
 import { loadSecretKey, type SecretKey } from './store/secret-key.js';
 import { signingKey } from './store/signing-keys.js';
 import { KyselyIncidentRepository } from './store/kysely-incident-repository.js';
+import { ReleaseFlags } from './flags/release-flags.js';
+import { FlagOutcomes } from './flags/flag-outcomes.js';
+import { FlagKillSwitch } from './flags/flag-kill-switch.js';
 import { createFlagsProvider } from './providers/flags/flags-provider.js';
 import { allRoutes } from './http/routes/index.js';
 import { objectResolvers } from './http/routes/object-resolvers.js';
@@ -130,6 +133,12 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       ? await startPostgresFlagNotifier(options.databaseUrl, (id) => void flags.receive(id).catch((error) => logger.error({ err: error }, 'flag change from another server could not be read')), (error) => logger.error({ err: error }, 'flag change notifier failed'))
       : undefined;
     if (flagNotifier) flags.useNotifier(flagNotifier);
+    // Flag state is part of every release: a snapshot of the flag versions when it is recorded.
+    const releaseFlags = new ReleaseFlags(flags, new KyselyFlagRepository(store.db), clock);
+    releaseFlags.subscribe(events);
+    // Kill switch by evidence: outcomes per flag variant, judged by the flag triggers of ripcord.yaml.
+    const flagOutcomes = new FlagOutcomes();
+    const flagKillSwitch = options.config ? new FlagKillSwitch({ config: options.config, flags, outcomes: flagOutcomes, events, clock }) : undefined;
     if (options.config) {
       for (const report of await syncFlagsFromConfig(options.config, flags)) {
         for (const kept of report.keptRuntimeChanges) {
@@ -151,7 +160,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
           outcomes: detection.aggregator,
           watcher: detection.detection,
           // The kill switch as a rollback step: flags_off / flags_set.
-          extra: () => ({ flags: createFlagsProvider({ flags }) }),
+          extra: () => ({ flags: createFlagsProvider({ flags, releaseFlags }) }),
           logger,
           cooldownMs: options.rollbackCooldownMs,
           leaseMs: options.rollbackLeaseMs,
@@ -184,7 +193,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     });
     const revocations = tokens.watchRevocations(options.revocationPollMs ?? 500, (error) => logger.error({ err: error }, 'reading token revocations failed; retrying'));
     const origin = { url: options.publicUrl?.replace(/\/+$/, '') };
-    const routeDeps = { store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, ofrepRateLimit: options.ofrepRateLimit, incidents, clock, ackSecret, streamSecret, streams, publicUrl: () => origin.url, events, subscriptions };
+    const routeDeps = { store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, releaseFlags, flagOutcomes, flagKillSwitch, ofrepRateLimit: options.ofrepRateLimit, incidents, clock, ackSecret, streamSecret, streams, publicUrl: () => origin.url, events, subscriptions };
     const routes = allRoutes(routeDeps);
     const server = await buildServer({
       routes,

@@ -1,3 +1,8 @@
+import { systemClock } from '../core/clock.js';
+import { EventBus } from '../core/events.js';
+import { FlagService } from '../flags/flag-service.js';
+import { ReleaseFlags } from '../flags/release-flags.js';
+import { KyselyFlagRepository } from '../store/kysely-flag-repository.js';
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
@@ -56,7 +61,10 @@ export async function openLedgerAccess(options: DataSourceOptions): Promise<Ledg
   if (server) return remoteAccess(new ApiClient(server, options.token ?? process.env.RIPCORD_TOKEN));
   const config = optionalConfig(options.config);
   const store = await openStore({ databaseUrl: options.database ?? process.env.RIPCORD_DATABASE_URL, dataDir: options.dataDir });
-  const ledger = new Ledger(new KyselyLedgerRepository(store.db));
+  // Releases recorded on the local store snapshot the flags too, as the server does.
+  const events = new EventBus((error) => process.stderr.write(`warning: the release's flag snapshot was not taken: ${(error as Error).message}\n`));
+  new ReleaseFlags(new FlagService(new KyselyFlagRepository(store.db)), new KyselyFlagRepository(store.db)).subscribe(events);
+  const ledger = new Ledger(new KyselyLedgerRepository(store.db), systemClock, events);
   const actor = `local:${userInfo().username}`;
   return {
     where: `local store ${store.location}`,

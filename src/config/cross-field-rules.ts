@@ -73,7 +73,9 @@ function checkEnvironment(env: EnvironmentConfig, at: ConfigPath, problems: Rule
 
   (env.triggers ?? []).forEach((trigger, index) => {
     const path = [...at, 'triggers', index];
-    if ('canary' in trigger) {
+    if ('flag' in trigger) {
+      // A flag trigger reads per-variant outcomes, not signals; the flag is checked when it is judged.
+    } else if ('canary' in trigger) {
       trigger.canary.forEach((ref, i) => {
         metricUnit(ref, [...path, 'canary', i]);
         const signal = signals[ref.slice(0, ref.lastIndexOf('.'))];

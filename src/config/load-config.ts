@@ -10,6 +10,7 @@ import { normalizeEscalation, normalizeIncidents, type RipcordConfig } from './r
 import { configSchema, type EnvironmentConfig, environmentSchema, type ParsedConfig } from './schema/config-schema.js';
 import { describeIssues } from './schema-issues.js';
 import { YamlLocator } from './yaml-locator.js';
+import { isFlagTrigger, type TriggerConfig } from './schema/triggers-schema.js';
 
 export type ConfigResult =
   | { ok: true; config: RipcordConfig; file: string }
@@ -164,8 +165,9 @@ function withDefaults(parsed: ParsedConfig): RipcordConfig {
           {
             ...rest,
             name,
-            triggers: triggers ?? defaultTriggers(env.signals ?? {}),
+            triggers: triggers ? triggers.filter((t): t is TriggerConfig => !isFlagTrigger(t)) : defaultTriggers(env.signals ?? {}),
             defaultTriggers: triggers === undefined,
+            flagTriggers: (triggers ?? []).filter(isFlagTrigger),
             escalation: normalizeEscalation(escalation),
           },
         ];

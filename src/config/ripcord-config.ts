@@ -3,7 +3,7 @@ import type { IncidentsConfig, PersonConfig } from './schema/incidents-schema.js
 import type { EscalationConfig } from './schema/notify-schema.js';
 import type { EnvironmentConfig } from './schema/config-schema.js';
 import type { PolicyEntry } from './schema/policy-schema.js';
-import type { TriggerConfig } from './schema/triggers-schema.js';
+import type { FlagTriggerConfig, TriggerConfig } from './schema/triggers-schema.js';
 
 export interface EscalationPolicy {
   steps: { after: number; to: string[] }[];
@@ -17,6 +17,8 @@ export interface EnvironmentPlan extends Omit<EnvironmentConfig, 'triggers' | 'e
   triggers: TriggerConfig[];
   /** True when `triggers` came from the seeds' defaults rather than the file. */
   defaultTriggers: boolean;
+  /** `{ flag: …, canary: [errors] }` entries of `triggers`: judged per flag variant, never by release detection. */
+  flagTriggers: FlagTriggerConfig[];
   escalation?: EscalationPolicy;
 }
 

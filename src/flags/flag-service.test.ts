@@ -64,8 +64,8 @@ describe('flag evaluation from memory', () => {
     // Every store read from now on hangs: the kill switch must still show on the next evaluation.
     gate.hold();
     await flags.setEnabled('memory', 'production', { checkout: { enabled: false } }, 'oncall');
-    expect(await flags.evaluate('memory', 'production', 'checkout')).toMatchObject({ reason: 'DISABLED', metadata: { version: 2 } });
-    expect((await flags.evaluateAll('memory', 'production')).flags).toEqual([{ key: 'checkout', reason: 'DISABLED', metadata: { version: 2 } }]);
+    expect(await flags.evaluate('memory', 'production', 'checkout')).toMatchObject({ reason: 'DISABLED', metadata: { 'ripcord.version': 2 } });
+    expect((await flags.evaluateAll('memory', 'production')).flags).toEqual([{ key: 'checkout', reason: 'DISABLED', metadata: { 'ripcord.version': 2 } }]);
     gate.release();
   });
 
@@ -97,7 +97,7 @@ describe('flag evaluation from memory', () => {
     const onAgain = (await repository.latestChangeId('pair', 'production')) as string;
     await here.receive(onAgain);
     await here.receive(off); // late: version 2 arrives after version 3
-    expect(await here.evaluate('pair', 'production', 'checkout')).toMatchObject({ value: true, metadata: { version: 3 } });
+    expect(await here.evaluate('pair', 'production', 'checkout')).toMatchObject({ value: true, metadata: { 'ripcord.version': 3 } });
     // `there` has no notifier (like the CLI on the local store): `here` learns of it after its next change.
     await there.setEnabled('pair', 'production', { search: { enabled: false } }, 'cli');
     expect(await here.evaluate('pair', 'production', 'search')).toMatchObject({ value: true });
@@ -109,6 +109,6 @@ describe('flag evaluation from memory', () => {
       });
       return (search as { reason?: string } | undefined)?.reason === 'DISABLED';
     }, 'the write made straight to the store to show');
-    expect(await here.evaluate('pair', 'production', 'checkout')).toMatchObject({ reason: 'DISABLED', metadata: { version: 4 } });
+    expect(await here.evaluate('pair', 'production', 'checkout')).toMatchObject({ reason: 'DISABLED', metadata: { 'ripcord.version': 4 } });
   });
 });

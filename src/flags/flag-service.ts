@@ -5,22 +5,32 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { RipcordError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { newId } from '../core/ids.js';
-import type { FlagChange, FlagDefinition, FlagRecord } from './flag-definition.js';
+import { EMPTY_FLAG_SET, type FlagChange, type FlagDefinition, type FlagRecord, type FlagSet, type FlagSetRecord, RIPCORD_VERSION_KEY } from './flag-definition.js';
 import { FlagChangeFeed, type FlagChangeNotifier } from './flag-change-feed.js';
 import type { FlagRepository } from './flag-repository.js';
+import { type FlagProblem, flagDocumentProblems, flagdDocument, jsonPath } from './flag-validation.js';
 
 export type EvaluationContext = Record<string, string | number | boolean | null | undefined | Record<string, unknown> | unknown[]>;
 
-/** One flag's evaluation, in OFREP's words. A disabled flag succeeds with reason DISABLED and no value. */
+/**
+ * One flag's evaluation, in OFREP's words. No `value` (a disabled flag, or flagd's null default
+ * variant) tells the client to use its own default (OFREP ADR 0006).
+ */
 export type FlagEvaluation =
-  | { key: string; value?: unknown; variant?: string; reason: string; metadata?: Record<string, unknown> }
-  | { key: string; errorCode: 'FLAG_NOT_FOUND' | 'PARSE_ERROR' | 'TARGETING_KEY_MISSING' | 'INVALID_CONTEXT' | 'GENERAL'; errorDetails: string };
+  | { key: string; value?: unknown; variant?: string; reason: string; metadata?: Record<string, string | number | boolean> }
+  | { key: string; errorCode: 'FLAG_NOT_FOUND' | 'PARSE_ERROR' | 'TARGETING_KEY_MISSING' | 'INVALID_CONTEXT' | 'GENERAL'; errorDetails: string; metadata?: Record<string, string | number | boolean> };
+
+/** A whole flagd document: its flags, `$evaluators` and flag-set `metadata`. */
+export interface FlagDocument extends FlagSet {
+  flags: Record<string, FlagDefinition>;
+}
 
 /** What one environment's evaluations are served from: its records and a flagd-core loaded with them. */
 interface Snapshot {
   fingerprint: string;
   core: FlagdCore;
   records: Map<string, FlagRecord>;
+  set: FlagSetRecord;
   /** Keys in bulk-answer order, sorted once per snapshot instead of per request. */
   keys: string[];
 }
@@ -35,6 +45,7 @@ interface Slot {
   generation: number;
   snapshot?: Snapshot | undefined;
   records?: Map<string, FlagRecord> | undefined;
+  set?: FlagSetRecord | undefined;
   loading?: Promise<Snapshot> | undefined;
 }
 /**
@@ -94,9 +105,46 @@ export class FlagService {
 
   /** Create or replace a flag's definition. An identical definition is not a new version. */
   async put(service: string, environment: string, key: string, definition: FlagDefinition, actor: string, reason?: string): Promise<FlagRecord> {
-    validateWithFlagd(key, definition);
+    const set = await this.flagSet(service, environment);
+    refuse(flagDocumentProblems({ [key]: definition }, set, { flag: () => 'body', evaluators: '$evaluators' }), `flag ${key} is not a definition flagd can evaluate`);
     const [record] = await this.apply(service, environment, [[key, () => definition]], actor, reason, false);
     return record as FlagRecord;
+  }
+
+  /**
+   * Several flags replaced in one transaction, all or none (`flags: restore`). Each must still
+   * evaluate with the environment's current `$evaluators`.
+   */
+  async replaceAll(service: string, environment: string, definitions: Record<string, FlagDefinition>, actor: string, reason?: string): Promise<FlagRecord[]> {
+    const set = await this.flagSet(service, environment);
+    refuse(flagDocumentProblems(definitions, set, { flag: (key) => `flag ${key}`, evaluators: '$evaluators' }), `the flags to restore do not evaluate with ${environment}'s current $evaluators; nothing was changed`);
+    return this.apply(service, environment, Object.entries(definitions).map(([key, definition]) => [key, () => definition] as const), actor, reason, false);
+  }
+
+  /** The environment's `$evaluators` and flag-set metadata (empty, version 0, until written). */
+  async flagSet(service: string, environment: string): Promise<FlagSetRecord> {
+    return (await this.repository.flagSet(service, environment)) ?? { service, environment, ...EMPTY_FLAG_SET, version: 0 };
+  }
+
+  /**
+   * A whole flagd document (a flags file, or the API's PUT of one): its `$evaluators` and metadata
+   * replace the environment's, its flags are created or replaced, all in one transaction. Flags of the
+   * environment that the document does not name are left as they are, and must still evaluate with the
+   * new `$evaluators`. `base` says where the document came from, for the paths in errors.
+   */
+  async putDocument(service: string, environment: string, document: FlagDocument, actor: string, reason?: string, base = 'body'): Promise<{ flags: FlagRecord[]; set: FlagSetRecord }> {
+    const existing = await this.repository.list(service, environment);
+    const others = Object.fromEntries(existing.filter((r) => !Object.hasOwn(document.flags, r.key)).map((r) => [r.key, r.definition]));
+    const set: FlagSet = { evaluators: document.evaluators, metadata: document.metadata };
+    const where = { flag: (key: string) => jsonPath(base, 'flags', key), evaluators: jsonPath(base, '$evaluators') };
+    refuse(flagDocumentProblems(document.flags, set, where), 'the document has definitions flagd cannot evaluate; nothing was changed');
+    refuse(
+      flagDocumentProblems(others, set, { flag: (key) => `${environment} flag ${key}`, evaluators: where.evaluators }),
+      `flags already in ${environment} would stop evaluating with these $evaluators; nothing was changed`,
+    );
+    const entries = Object.entries(document.flags).map(([key, definition]) => [key, () => definition] as const);
+    const result = await this.apply(service, environment, entries, actor, reason, false, set);
+    return { flags: result, set: await this.flagSet(service, environment) };
   }
 
   /**
@@ -116,11 +164,11 @@ export class FlagService {
     return evaluateIn(snapshot, key, context);
   }
 
-  /** Every flag of the environment, and a fingerprint of the definitions for ETags. */
-  async evaluateAll(service: string, environment: string, context: EvaluationContext = {}): Promise<{ flags: FlagEvaluation[]; fingerprint: string }> {
+  /** Every flag of the environment, a fingerprint of the definitions for ETags, and the flag-set metadata. */
+  async evaluateAll(service: string, environment: string, context: EvaluationContext = {}): Promise<{ flags: FlagEvaluation[]; fingerprint: string; metadata: FlagSet['metadata'] }> {
     const snapshot = this.ready(service, environment) ?? (await this.load(service, environment));
     const flags = snapshot.keys.map((key) => evaluateIn(snapshot, key, context));
-    return { flags, fingerprint: snapshot.fingerprint };
+    return { flags, fingerprint: snapshot.fingerprint, metadata: snapshot.set.metadata };
   }
 
   private async apply(
@@ -130,10 +178,21 @@ export class FlagService {
     actor: string,
     reason: string | undefined,
     mustExist: boolean,
+    set?: FlagSet,
   ): Promise<FlagRecord[]> {
     const at = this.clock.now().toISOString();
     const changed: FlagChange[] = [];
+    let setChanged = false;
     const results = await this.repository.transaction(async (repo) => {
+      if (set) {
+        const current = await repo.flagSet(service, environment);
+        if (JSON.stringify({ e: current?.evaluators ?? {}, m: current?.metadata ?? {} }) !== JSON.stringify({ e: set.evaluators, m: set.metadata })) {
+          const version = (current?.version ?? 0) + 1;
+          const audit: AuditEntry = { id: newId('aud'), at, actor, action: 'flag_set.changed', target: `${service}/${environment}`, details: { version, evaluators: Object.keys(set.evaluators), reason } };
+          await repo.saveFlagSet({ service, environment, evaluators: set.evaluators, metadata: set.metadata, version, updatedAt: at, updatedBy: actor }, audit);
+          setChanged = true;
+        }
+      }
       const out: FlagRecord[] = [];
       for (const [key, update] of entries) {
         const current = await repo.get(service, environment, key);
@@ -152,6 +211,8 @@ export class FlagService {
       }
       return out;
     });
+    // `$evaluators` or set metadata changed: every flag may evaluate differently; read it all again.
+    if (setChanged) this.slots.delete(`${service}/${environment}`);
     for (const change of changed) {
       this.applyToSnapshot(change);
       this.feed.publish(change);
@@ -166,8 +227,8 @@ export class FlagService {
     const slot = this.slots.get(`${service}/${environment}`);
     if (!slot) return undefined;
     if (slot.snapshot) return slot.snapshot;
-    if (!slot.records) return undefined;
-    slot.snapshot = buildSnapshot(slot.records);
+    if (!slot.records || !slot.set) return undefined;
+    slot.snapshot = buildSnapshot(slot.records, slot.set);
     slot.records = undefined;
     return slot.snapshot;
   }
@@ -183,9 +244,9 @@ export class FlagService {
     if (slot.loading) return slot.loading;
     const current = slot;
     const generation = current.generation;
-    const loading = this.repository.list(service, environment).then(
-      (records) => {
-        const snapshot = buildSnapshot(new Map(records.map((r) => [r.key, r])));
+    const loading = Promise.all([this.repository.list(service, environment), this.flagSet(service, environment)]).then(
+      ([records, set]) => {
+        const snapshot = buildSnapshot(new Map(records.map((r) => [r.key, r])), set);
         if (current.loading === loading) current.loading = undefined;
         // A change committed while the store was read may be missing from `records`: keep this
         // answer for the requests already waiting, but let the next evaluation read again.
@@ -210,7 +271,8 @@ export class FlagService {
     if (!slot) return;
     slot.generation += 1;
     const records = slot.records ?? slot.snapshot?.records;
-    if (!records) {
+    const set = slot.set ?? slot.snapshot?.set;
+    if (!records || !set) {
       // Still being read from the store: that read may predate the change, so the next one starts afresh.
       slot.loading = undefined;
       return;
@@ -221,6 +283,7 @@ export class FlagService {
       const next = new Map(records);
       next.set(change.key, { service: change.service, environment: change.environment, key: change.key, definition: change.definition, version: change.version, updatedAt: change.at, updatedBy: change.actor });
       slot.records = next;
+      slot.set = set;
       slot.snapshot = undefined;
     }
     this.refresh(change.service, change.environment, slot);
@@ -233,12 +296,15 @@ export class FlagService {
    */
   private refresh(service: string, environment: string, slot: Slot): void {
     const generation = slot.generation;
-    this.repository.list(service, environment).then(
-      (records) => {
+    Promise.all([this.repository.list(service, environment), this.flagSet(service, environment)]).then(
+      ([records, stored]) => {
         const known = slot.records ?? slot.snapshot?.records;
-        if (slot.generation !== generation || !known) return;
-        if (versionsOf(records.values()) === versionsOf(known.values())) return;
+        const set = slot.set ?? slot.snapshot?.set;
+        if (slot.generation !== generation || !known || !set) return;
+        // The flag set too: another server may have changed $evaluators or the set's metadata.
+        if (versionsOf(records.values()) === versionsOf(known.values()) && stored.version === set.version) return;
         slot.records = new Map(records.map((r) => [r.key, r]));
+        slot.set = stored;
         slot.snapshot = undefined;
       },
       // Evaluations keep the in-memory records; the next change reads again.
@@ -255,40 +321,56 @@ function versionsOf(records: Iterable<FlagRecord>): string {
     .join(',');
 }
 
-function buildSnapshot(records: Map<string, FlagRecord>): Snapshot {
+function buildSnapshot(records: Map<string, FlagRecord>, set: FlagSetRecord): Snapshot {
   const keys = [...records.keys()].sort();
-  const core = new FlagdCore();
-  core.setConfigurations(JSON.stringify({ flags: Object.fromEntries(keys.map((key) => [key, (records.get(key) as FlagRecord).definition])) }));
-  const fingerprint = createHash('sha256').update(versionsOf(records.values())).digest('base64url').slice(0, 22);
-  return { fingerprint, core, records, keys };
+  const core = new FlagdCore(undefined, SILENT);
+  const flags = Object.fromEntries(keys.map((key) => [key, (records.get(key) as FlagRecord).definition]));
+  core.setConfigurations(JSON.stringify(flagdDocument(flags, set)));
+  const fingerprint = createHash('sha256').update(`${versionsOf(records.values())};set@${set.version}`).digest('base64url').slice(0, 22);
+  return { fingerprint, core, records, set, keys };
 }
 
-function evaluateIn(evaluator: Snapshot, key: string, context: EvaluationContext): FlagEvaluation {
-  const record = evaluator.records.get(key);
-  if (!record) return { key, errorCode: 'FLAG_NOT_FOUND', errorDetails: `flag ${key} was not found` };
-  if (record.definition.state === 'DISABLED') return { key, reason: 'DISABLED', metadata: { version: record.version } };
-  const defaultValue = record.definition.variants[record.definition.defaultVariant];
-  const ctx = context as Parameters<FlagdCore['resolveBooleanEvaluation']>[2];
-  const result =
-    typeof defaultValue === 'boolean'
-      ? evaluator.core.resolveBooleanEvaluation(key, defaultValue, ctx)
-      : typeof defaultValue === 'string'
-        ? evaluator.core.resolveStringEvaluation(key, defaultValue, ctx)
-        : typeof defaultValue === 'number'
-          ? evaluator.core.resolveNumberEvaluation(key, defaultValue, ctx)
-          : evaluator.core.resolveObjectEvaluation(key, defaultValue as never, ctx);
+/** flagd-core logs every targeting miss at debug level: evaluations answer with the reason instead. */
+const SILENT = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
+
+/** The flag's metadata as flagd serves it (the set's, then the flag's own), plus ripcord's version unless the user has that key. */
+function withVersion(metadata: Record<string, unknown>, version: number): Record<string, string | number | boolean> {
+  const out = { ...(metadata as Record<string, string | number | boolean>) };
+  if (!Object.hasOwn(out, RIPCORD_VERSION_KEY)) out[RIPCORD_VERSION_KEY] = version;
+  return out;
+}
+
+const OFREP_ERROR_CODES = new Set(['PARSE_ERROR', 'TARGETING_KEY_MISSING', 'INVALID_CONTEXT', 'FLAG_NOT_FOUND', 'GENERAL']);
+
+/**
+ * One flag as flagd's OFREP answers it: no type is asked for (OFREP has none), so the flag's own
+ * evaluation is used rather than a typed resolve that could only add a type mismatch.
+ */
+function evaluateIn(snapshot: Snapshot, key: string, context: EvaluationContext): FlagEvaluation {
+  const record = snapshot.records.get(key);
+  const flag = record ? snapshot.core.getFlag(key) : undefined;
+  if (!record || !flag) {
+    const metadata = snapshot.set.metadata;
+    return { key, errorCode: 'FLAG_NOT_FOUND', errorDetails: `flag '${key}' not found`, ...(Object.keys(metadata).length > 0 ? { metadata } : {}) };
+  }
+  const metadata = withVersion(flag.metadata, record.version);
+  if (flag.state === 'DISABLED') return { key, reason: 'DISABLED', metadata };
+  const result = flag.evaluate(context as never, SILENT);
   if (result.errorCode) {
-    const code = ['PARSE_ERROR', 'TARGETING_KEY_MISSING', 'INVALID_CONTEXT', 'FLAG_NOT_FOUND'].includes(result.errorCode) ? result.errorCode : 'GENERAL';
-    return { key, errorCode: code as 'GENERAL', errorDetails: result.errorMessage ?? result.errorCode };
+    const code = OFREP_ERROR_CODES.has(result.errorCode) ? result.errorCode : 'GENERAL';
+    return { key, errorCode: code as 'GENERAL', errorDetails: result.errorMessage ?? result.errorCode, metadata };
   }
-  return { key, value: result.value, variant: result.variant, reason: result.reason ?? 'UNKNOWN', metadata: { ...(result.flagMetadata ?? {}), version: record.version } };
+  return {
+    key,
+    ...(result.value !== undefined ? { value: result.value } : {}),
+    ...(result.variant !== undefined ? { variant: result.variant } : {}),
+    reason: result.reason ?? 'UNKNOWN',
+    metadata,
+  };
 }
 
-/** flagd-core must accept the definition (its JSON schema and targeting rules), or nothing is stored. */
-function validateWithFlagd(key: string, definition: FlagDefinition): void {
-  try {
-    new FlagdCore().setConfigurations(JSON.stringify({ flags: { [key]: definition } }));
-  } catch (error) {
-    throw new RipcordError('invalid_input', `flag ${key} is not a valid flagd definition: ${(error as Error).message}`, [{ path: `body`, message: (error as Error).message }]);
-  }
+/** Problems found: refused with each one's path, nothing stored. */
+function refuse(problems: FlagProblem[], summary: string): void {
+  if (problems.length === 0) return;
+  throw new RipcordError('invalid_input', `${summary}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
 }

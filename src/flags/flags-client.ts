@@ -28,6 +28,8 @@ type Context = Parameters<FlagdCore['resolveBooleanEvaluation']>[2];
 export class RipcordFlagsClient {
   private readonly definitions = new Map<string, FlagDefinition & { version: number }>();
   private core = new FlagdCore();
+  /** The flag set of the last snapshot: `$evaluators` for `$ref`, and the set's metadata. */
+  private set: { $evaluators: Record<string, unknown>; metadata: Record<string, unknown> } = { $evaluators: {}, metadata: {} };
   private lastEventId: string | undefined;
   private readonly controller = new AbortController();
   private readonly listeners = new Set<(key: string | undefined) => void>();
@@ -122,8 +124,16 @@ export class RipcordFlagsClient {
       else if (line.startsWith('data: ')) data += line.slice(6);
     }
     if (!data) return;
-    const payload = JSON.parse(data) as { flags?: { key: string; version: number; definition: FlagDefinition }[]; key?: string; version?: number; definition?: FlagDefinition };
+    const payload = JSON.parse(data) as {
+      flags?: { key: string; version: number; definition: FlagDefinition }[];
+      $evaluators?: Record<string, unknown>;
+      metadata?: Record<string, unknown>;
+      key?: string;
+      version?: number;
+      definition?: FlagDefinition;
+    };
     if (event === 'snapshot' && payload.flags) {
+      this.set = { $evaluators: payload.$evaluators ?? {}, metadata: payload.metadata ?? {} };
       this.definitions.clear();
       for (const flag of payload.flags) this.definitions.set(flag.key, { ...flag.definition, version: flag.version });
       this.rebuild();
@@ -143,7 +153,8 @@ export class RipcordFlagsClient {
 
   private rebuild(): void {
     const core = new FlagdCore();
-    core.setConfigurations(JSON.stringify({ flags: Object.fromEntries([...this.definitions].map(([key, { version: _version, ...definition }]) => [key, definition])) }));
+    const flags = Object.fromEntries([...this.definitions].map(([key, { version: _version, ...definition }]) => [key, definition]));
+    core.setConfigurations(JSON.stringify({ flags, ...(Object.keys(this.set.$evaluators).length ? { $evaluators: this.set.$evaluators } : {}), ...(Object.keys(this.set.metadata).length ? { metadata: this.set.metadata } : {}) }));
     this.core = core;
   }
 }

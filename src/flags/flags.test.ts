@@ -133,7 +133,7 @@ describe.each(DIALECTS)('flags on %s', (dialect) => {
     expect(second.summary).toBe('flags summaryModel off (v2)');
     expect(seen).toEqual(['summaryModel:false:v2']);
     unsubscribe();
-    await expect(provider.perform({ ...request, action: 'explode' })).rejects.toThrow(/has no action "explode" \(allowed actions: off, set\)/);
+    await expect(provider.perform({ ...request, action: 'explode' })).rejects.toThrow(/has no action "explode" \(allowed actions: off, set, restore\)/);
   });
 });
 

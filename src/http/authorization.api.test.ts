@@ -157,6 +157,21 @@ describe.each(DIALECTS)('the authorization table (%s)', (dialect) => {
       ok: 200,
       request: async () => ({ url: `/api/v1/environments/${OWN}/flags/${unique('newFlag')}`, body: { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'on' } }),
     },
+    'PUT /api/v1/environments/{env}/flags': {
+      acts: 'named',
+      role: 'operator',
+      ok: 200,
+      request: async () => ({ url: `/api/v1/environments/${OWN}/flags`, body: { flags: { [unique('docFlag')]: { state: 'ENABLED', variants: { on: true }, defaultVariant: 'on' } } } }),
+    },
+    'GET /api/v1/environments/{env}/flag-diff': {
+      acts: 'named',
+      ok: 200,
+      request: async () => {
+        const id = await sharedRelease();
+        return { url: `/api/v1/environments/${OWN}/flag-diff?from=${id}&to=${id}` };
+      },
+    },
+    'POST /api/v1/environments/{env}/flag-outcomes': { acts: 'named', role: 'flags', ok: 200, request: async () => ({ url: `/api/v1/environments/${OWN}/flag-outcomes`, body: { outcomes: [{ flag: 'splitView', variant: 'on', ok: true }] } }) },
     'GET /api/v1/environments/{env}/flags/{key}/history': { acts: 'named', ok: 200, request: async () => ({ url: `/api/v1/environments/${OWN}/flags/splitView/history` }) },
     'GET /api/v1/environments/{env}/flags/stream': { acts: 'named', role: ['viewer', 'flags'], ok: 200, stream: true, request: async () => ({ url: `/api/v1/environments/${OWN}/flags/stream` }) },
     'POST /ofrep/v1/evaluate/flags/{key}': { acts: 'named', role: 'flags', ok: 200, request: async () => ({ url: '/ofrep/v1/evaluate/flags/splitView', body: { context: {} }, headers: { 'x-ripcord-environment': OWN } }) },

@@ -82,6 +82,8 @@ export interface Provider {
   readonly actions: readonly string[];
   /** What `perform` would do, in words, without doing it (`ripcord rollback --dry-run`). */
   describe(request: Omit<StepRequest, 'signal' | 'log'>): string;
+  /** Optional: the dry run's description when saying what would change needs a read (flags: restore). */
+  preview?(request: Omit<StepRequest, 'signal' | 'log'>): Promise<string>;
   perform(request: StepRequest): Promise<StepResult>;
   /** What it can do; a provider that declares nothing is only reached by steps that name its slot. */
   readonly capabilities?: ProviderCapabilities | undefined;

@@ -57,6 +57,7 @@ function singleAction(env: EnvironmentPlan, config: SingleRollbackStep, path: st
   }
   if ('flags_off' in config) return { provider: 'flags', action: 'off', params: { keys: config.flags_off } };
   if ('flags_set' in config) return { provider: 'flags', action: 'set', params: { values: config.flags_set } };
+  if ('flags' in config) return { provider: 'flags', action: 'restore', params: { killSwitch: config.flags === 'restore' ? 'keep' : (config.flags.kill_switch ?? 'keep') } };
   const mapped = providerStepAction(config);
   if (!mapped) throw new RipcordError('config_invalid', `${path}: ripcord does not know how to run this step`, [{ path, message: 'unknown step' }]);
   return { provider: mapped.provider, action: mapped.action, params: mapped.params };
@@ -115,6 +116,7 @@ function stepName(config: RollbackStepConfig): string {
   if ('traffic' in config) return `switch traffic to the ${config.traffic.to} release`;
   if ('flags_off' in config) return `turn off flags ${config.flags_off.join(', ')}`;
   if ('flags_set' in config) return `set flags ${Object.keys(config.flags_set).join(', ')}`;
+  if ('flags' in config) return 'restore the flags recorded with the target release';
   if ('database' in config) return `database: ${config.database}`;
   if ('config' in config) return 'restore the config snapshot';
   return `run ${typeof config.command === 'string' ? config.command : config.command.run}`;

@@ -117,7 +117,7 @@ export class RollbackExecutor {
       steps: buildPlanSteps(env),
     };
     const providers = this.providersFor(request.environment);
-    const descriptions = plan.steps.map((step) => {
+    const descriptions = await Promise.all(plan.steps.map(async (step) => {
       const provider = providers[step.definition.provider];
       if (!provider) return `(no ${step.definition.provider} provider configured: this step would fail)`;
       const request = {
@@ -128,14 +128,14 @@ export class RollbackExecutor {
         idempotencyKey: stepKey(plan.id, step.index),
       };
       try {
-        const text = provider.describe(request);
+        const text = provider.preview ? await provider.preview(request) : provider.describe(request);
         const fallback = step.definition.fallback;
         const fallbackProvider = fallback ? providers[fallback.provider] : undefined;
         return fallback && fallbackProvider ? `${text}; if it fails: ${fallbackProvider.describe({ ...request, action: fallback.action, params: fallback.params })}` : text;
       } catch (error) {
         return `(cannot describe: ${(error as Error).message})`;
       }
-    });
+    }));
     return { plan, release, target, descriptions };
   }
 

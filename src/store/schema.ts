@@ -155,6 +155,8 @@ export interface DetectionTables {
 
 export interface FlagTables {
   flags: { service: string; environment: string; key: string; definition: string; version: number; updated_at: string; updated_by: string };
+  flag_sets: { service: string; environment: string; evaluators: string; metadata: string; version: number; updated_at: string; updated_by: string };
+  release_flag_snapshots: { release_id: string; service: string; environment: string; flags: string; set_version: number; taken_at: string };
   flag_changes: { id: string; service: string; environment: string; key: string; version: number; definition: string; actor: string; reason: string | null; at: string };
 }
 

@@ -3,7 +3,11 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { RipcordError } from '../../core/errors.js';
 import { type FlagChange, type FlagDefinition, type FlagRecord, flagDefinitionSchema } from '../../flags/flag-definition.js';
-import { FlagService } from '../../flags/flag-service.js';
+import { readFlagsFile } from '../../flags/flag-config-sync.js';
+import { type FlagDocument, FlagService } from '../../flags/flag-service.js';
+import { type FlagDiffEntry, ReleaseFlags, releaseIdOf } from '../../flags/release-flags.js';
+import { Ledger } from '../../deployments/ledger.js';
+import { KyselyLedgerRepository } from '../../store/kysely-ledger-repository.js';
 import { KyselyFlagRepository } from '../../store/kysely-flag-repository.js';
 import { openStore } from '../../store/open-store.js';
 import { ApiClient } from '../api-client.js';
@@ -24,6 +28,9 @@ interface FlagAccess {
   put(key: string, definition: FlagDefinition): Promise<FlagRecord>;
   setEnabled(changes: Record<string, { enabled: boolean }>): Promise<{ key: string; enabled: boolean; version: number }[]>;
   history(key: string): Promise<FlagChange[]>;
+  /** A whole flagd document (flags, $evaluators, set metadata), already checked by readFlagsFile. */
+  load(document: FlagDocument): Promise<{ flags: FlagRecord[] }>;
+  diff(from: string, to: string): Promise<{ from: string; to: string; flags: FlagDiffEntry[] }>;
   close(): Promise<void>;
 }
 
@@ -40,6 +47,11 @@ async function openFlags(options: FlagsOptions): Promise<FlagAccess> {
       put: (key, definition) => client.request('PUT', `${base}/${encodeURIComponent(key)}${q}`, definition),
       setEnabled: async (changes) => (await client.request<{ flags: { key: string; enabled: boolean; version: number }[] }>('PATCH', `${base}${q}`, changes)).flags,
       history: async (key) => (await client.request<{ changes: FlagChange[] }>('GET', `${base}/${encodeURIComponent(key)}/history${q}`)).changes,
+      load: (document) => client.request('PUT', `${base}${q}`, { flags: document.flags, $evaluators: document.evaluators, metadata: document.metadata }),
+      diff: (from, to) => {
+        const diffQuery = new URLSearchParams({ ...(options.service ? { service: options.service } : {}), from, to }).toString();
+        return client.request('GET', `api/v1/environments/${encodeURIComponent(options.env)}/flag-diff?${diffQuery}`);
+      },
       close: async () => undefined,
     };
   }
@@ -54,6 +66,12 @@ async function openFlags(options: FlagsOptions): Promise<FlagAccess> {
     put: (key, definition) => flags.put(service, options.env, key, definition, actor, options.reason),
     setEnabled: async (changes) => (await flags.setEnabled(service, options.env, changes, actor, options.reason)).map((f) => ({ key: f.key, enabled: f.definition.state === 'ENABLED', version: f.version })),
     history: (key) => flags.history(service, options.env, key),
+    load: (document) => flags.putDocument(service, options.env, document, actor, options.reason),
+    diff: async (from, to) => {
+      const ledger = new Ledger(new KyselyLedgerRepository(store.db));
+      const [a, b] = await Promise.all([releaseIdOf(ledger, service, options.env, from, 'release-a'), releaseIdOf(ledger, service, options.env, to, 'release-b')]);
+      return { from: a, to: b, flags: await new ReleaseFlags(flags, new KyselyFlagRepository(store.db)).diff(a, b) };
+    },
     close: () => store.close(),
   };
 }
@@ -87,7 +105,7 @@ export function registerFlags(program: Command): void {
       const list = await using(options, (access) => access.list());
       if (options.json) printJson({ flags: list });
       else if (list.length === 0) print(`no flags in ${options.env}`);
-      else print(table(['FLAG', 'STATE', 'VERSION', 'DEFAULT', 'CHANGED BY', 'WHEN'], list.map((f) => [f.key, f.definition.state === 'ENABLED' ? 'on' : 'OFF', `v${f.version}`, f.definition.defaultVariant, f.updatedBy, when(f.updatedAt)])));
+      else print(table(['FLAG', 'STATE', 'VERSION', 'DEFAULT', 'CHANGED BY', 'WHEN'], list.map((f) => [f.key, f.definition.state === 'ENABLED' ? 'on' : 'OFF', `v${f.version}`, f.definition.defaultVariant || '(caller default)', f.updatedBy, when(f.updatedAt)])));
     });
 
   withOptions(flags.command('get <key>').description('one flag with its definition'))
@@ -129,6 +147,30 @@ export function registerFlags(program: Command): void {
         else for (const f of changed) print(`${f.key} is ${f.enabled ? 'on' : 'OFF'} (v${f.version})`);
       });
   }
+
+  withOptions(flags.command('load <flagd-file>').description('load a whole flagd file: its flags, $evaluators and flag-set metadata, in one change').option('--reason <text>', 'why, for the history'))
+    .addHelpText('after', '\nExample:\n  ripcord flags load flags.json --env production --reason "sync from flagd"')
+    .action(async (file: string, options: FlagsOptions) => {
+      const document = readFlagsFile(file);
+      const loaded = await using(options, (access) => access.load(document));
+      if (options.json) printJson(loaded);
+      else print(`loaded ${loaded.flags.length} flags into ${options.env}: ${loaded.flags.map((f) => `${f.key} v${f.version}`).join(', ') || 'none'}`);
+    });
+
+  withOptions(flags.command('diff <release-a> <release-b>').description('what changed in flags between two releases (versions or ids), from the snapshots taken with them'))
+    .addHelpText('after', '\nExample:\n  ripcord flags diff 1.4.2 1.5.0 --env production')
+    .action(async (a: string, b: string, options: FlagsOptions) => {
+      const diff = await using(options, (access) => access.diff(a, b));
+      if (options.json) printJson(diff);
+      else if (diff.flags.length === 0) print(`no flag changed between ${a} and ${b}`);
+      else
+        print(
+          table(
+            ['FLAG', a, b, 'CHANGED'],
+            diff.flags.map((f) => [f.key, f.a ? `v${f.a.version} ${f.a.state === 'ENABLED' ? 'on' : 'OFF'}` : '(absent)', f.b ? `v${f.b.version} ${f.b.state === 'ENABLED' ? 'on' : 'OFF'}` : '(absent)', f.fields.join(', ') || '-']),
+          ),
+        );
+    });
 
   withOptions(flags.command('history <key>').description('every version of a flag: who, when, why'))
     .addHelpText('after', '\nExample:\n  ripcord flags history splitViewLayout --env production')

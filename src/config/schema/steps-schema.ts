@@ -24,6 +24,14 @@ const baseRollbackSteps = [
   z.strictObject({ ...stepOptions, previous_release: z.literal(true) }),
   z.strictObject({ ...stepOptions, flags_off: z.array(z.string().min(1)).min(1) }),
   z.strictObject({ ...stepOptions, flags_set: z.record(z.string(), z.unknown()) }),
+  /**
+   * Flags back to what they were with the release being restored. `kill_switch: keep` (the default):
+   * a flag a kill switch turned off since stays off; `restore`: it comes back as it was.
+   */
+  z.strictObject({
+    ...stepOptions,
+    flags: z.union([z.literal('restore'), z.strictObject({ restore: z.literal(true), kill_switch: z.enum(['keep', 'restore']).optional() })]),
+  }),
   z.strictObject({ ...stepOptions, traffic: z.strictObject({ to: z.enum(['previous', 'stable']) }) }),
   z.strictObject({
     ...stepOptions,

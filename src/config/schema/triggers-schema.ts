@@ -56,9 +56,30 @@ const alertTrigger = z.strictObject({
   alert: z.union([z.string().min(1), z.record(z.string(), z.string())]),
 });
 
-export const triggerSchema = z.union([thresholdTrigger, countTrigger, baselineTrigger, canaryTrigger, alertTrigger]);
+/**
+ * Kill switch by evidence: the canary judge on one flag's variants instead of two releases, from
+ * outcomes apps report per flag variant. `{ flag: splitViewLayout, canary: [errors], severity: P2 }`:
+ * when the policy's action for the severity is `kill_switch`, the flag is turned off by itself.
+ */
+const flagTrigger = z.strictObject({
+  ...common,
+  flag: z.string().min(1),
+  canary: z.array(z.literal('errors', { error: 'a flag trigger compares errors per variant: canary: [errors]' })).min(1),
+  false_rollback_rate: percentField.optional(),
+  /** The variants compared; default: new = the first variant that is not the default variant, old = the default variant. */
+  variants: z.strictObject({ new: z.string().min(1), old: z.string().min(1) }).optional(),
+});
 
-export type TriggerConfig = z.output<typeof triggerSchema>;
+export const triggerSchema = z.union([thresholdTrigger, countTrigger, baselineTrigger, canaryTrigger, alertTrigger, flagTrigger]);
+
+export type FlagTriggerConfig = z.output<typeof flagTrigger>;
+/** A trigger over a release's signals (what detection evaluates); flag triggers are apart (flags/flag-kill-switch.ts). */
+export type TriggerConfig = Exclude<z.output<typeof triggerSchema>, FlagTriggerConfig>;
+export type AnyTriggerConfig = z.output<typeof triggerSchema>;
+
+export function isFlagTrigger(trigger: AnyTriggerConfig): trigger is FlagTriggerConfig {
+  return 'flag' in trigger;
+}
 export type TriggerKind = 'threshold' | 'count' | 'baseline' | 'canary' | 'alert';
 
 export function triggerKind(trigger: TriggerConfig): TriggerKind {

@@ -86,7 +86,11 @@ export function flagStreamRoutes(deps: { flags: FlagService; streams: StreamRegi
           const flags = await deps.flags.list(service, params.env);
           const latest = await deps.flags.latestChangeId(service, params.env);
           if (ofrep) send('refetchEvaluation', latest, { type: 'refetchEvaluation' });
-          else send('snapshot', latest, { flags: flags.map((f) => ({ key: f.key, version: f.version, definition: f.definition })) });
+          else {
+            // The flag set too: flags with `$ref` need the `$evaluators` to evaluate locally.
+            const set = await deps.flags.flagSet(service, params.env);
+            send('snapshot', latest, { flags: flags.map((f) => ({ key: f.key, version: f.version, definition: f.definition })), $evaluators: set.evaluators, metadata: set.metadata });
+          }
           lastSent = latest ?? '';
         }
         for (const change of queued) sendChange(change);

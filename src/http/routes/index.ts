@@ -9,6 +9,9 @@ import type { Ledger } from '../../deployments/ledger.js';
 import type { TokenService } from '../../auth/token-service.js';
 import type { DetectionModule } from '../../detection-module.js';
 import type { FlagService } from '../../flags/flag-service.js';
+import type { ReleaseFlags } from '../../flags/release-flags.js';
+import type { FlagOutcomes } from '../../flags/flag-outcomes.js';
+import type { FlagKillSwitch } from '../../flags/flag-kill-switch.js';
 import { flagRoutes } from './flag-routes.js';
 import type { IncidentService } from '../../incidents/incident-service.js';
 import type { Clock } from '../../core/clock.js';
@@ -30,6 +33,11 @@ export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   tokens: TokenService;
   detection?: DetectionModule | undefined;
   flags?: FlagService | undefined;
+  /** Flag snapshots with releases: `flag-diff`. */
+  releaseFlags?: ReleaseFlags | undefined;
+  /** Kill switch by evidence: outcomes per flag variant and the judge of flag triggers. */
+  flagOutcomes?: FlagOutcomes | undefined;
+  flagKillSwitch?: FlagKillSwitch | undefined;
   /** OFREP evaluations per second per token before 429. */
   ofrepRateLimit?: number | undefined;
   incidents?: IncidentService | undefined;

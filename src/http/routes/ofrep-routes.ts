@@ -1,16 +1,43 @@
 import * as crypto from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiToken } from '../../auth/token-service.js';
 import type { RipcordConfig } from '../../config/ripcord-config.js';
 import { RipcordError } from '../../core/errors.js';
-import { flagKeyField } from '../../flags/flag-definition.js';
 import { RateLimiter } from '../../flags/rate-limiter.js';
 import { STREAM_ACCESS_LIFETIME_MS, streamAccess } from '../../flags/stream-access.js';
 import { type Clock, systemClock } from '../../core/clock.js';
 import type { FlagEvaluation, FlagService } from '../../flags/flag-service.js';
-import { defineRoute } from '../api-route.js';
+import { defineRoute, type RouteError } from '../api-route.js';
+import { ifNoneMatchMatches } from './if-none-match.js';
 
-const evaluationRequest = z.object({ context: z.record(z.string(), z.unknown()).optional() });
+/** OFREP defines `context` only: other top-level keys are ignored (stripped), not refused. */
+const evaluationRequest = z.object({ context: z.record(z.string(), z.unknown()).nullable().optional() }).optional();
+
+/** The flag key of a single evaluation's URL, for the error body (the route has no params schema: any key is looked up). */
+function keyOf(request: FastifyRequest): string | undefined {
+  const key = (request.params as { key?: unknown } | undefined)?.key;
+  return typeof key === 'string' ? key : undefined;
+}
+
+/**
+ * Every refusal of an OFREP route in OFREP's shape: a body the server could not read or validate
+ * (malformed JSON, not an object, `context` not an object) is `400 INVALID_CONTEXT`, with the key for
+ * a single evaluation (`bulkEvaluationFailure` for the bulk one); 401, 403 and 429 keep their status
+ * with `{errorDetails}`; another request problem (e.g. which environment) is `400 GENERAL`; a server
+ * failure is `500 {errorDetails}`.
+ */
+export function ofrepErrorShape(error: RouteError, request: FastifyRequest): { status: number; body: unknown } {
+  const key = keyOf(request);
+  const withKey = (body: Record<string, unknown>) => (key === undefined ? body : { key, ...body });
+  if (error.status >= 500) return { status: 500, body: { errorDetails: error.message } };
+  if (error.status === 401 || error.status === 403 || error.status === 429) return { status: error.status, body: { errorDetails: error.message } };
+  const aboutBody = error.issues.some((issue) => issue.path === 'body' || issue.path.startsWith('body.'));
+  if (aboutBody || error.status === 413 || error.status === 415) {
+    return { status: error.status === 413 || error.status === 415 ? error.status : 400, body: withKey({ errorCode: 'INVALID_CONTEXT', errorDetails: error.message }) };
+  }
+  return { status: 400, body: withKey({ errorCode: 'GENERAL', errorDetails: error.message }) };
+}
 
 /**
  * The context as JSON with every object's keys sorted: one context, one text, whatever order the SDK
@@ -46,9 +73,10 @@ function socketOrigin(socket: { localAddress?: string | undefined; localPort?: n
 /** A signed stream URL is reused for this long, so its access lasts between 59 and 60 minutes. */
 const STREAM_URL_REUSE_MS = 60_000;
 
+/** OFREP: 404 for FLAG_NOT_FOUND, 400 for every other evaluation failure (GENERAL included), 200 otherwise. */
 const statusOf = (evaluation: FlagEvaluation): number => {
   if (!('errorCode' in evaluation)) return 200;
-  return evaluation.errorCode === 'FLAG_NOT_FOUND' ? 404 : evaluation.errorCode === 'GENERAL' ? 500 : 400;
+  return evaluation.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400;
 };
 
 /** OFREP (OpenFeature Remote Evaluation Protocol): single and bulk evaluation for any OpenFeature SDK. */
@@ -85,42 +113,49 @@ export function ofrepRoutes(deps: { flags: FlagService; config?: RipcordConfig |
     defineRoute({
       method: 'POST',
       path: '/ofrep/v1/evaluate/flags/{key}',
-      summary: 'OFREP: evaluate one flag for a context',
+      summary: 'OFREP: evaluate one flag for a context (Authorization: Bearer or X-API-Key, a flags token)',
       tag: 'ofrep',
       role: 'flags',
       acts: { on: 'environment', in: 'header', field: 'x-ripcord-environment' },
-      params: z.strictObject({ key: flagKeyField }),
+      apiKeyHeader: 'x-api-key',
+      errorShape: ofrepErrorShape,
+      // Any key is looked up: one ripcord could not store is simply not found (404 FLAG_NOT_FOUND).
+      params: z.strictObject({ key: z.string().min(1) }),
       body: evaluationRequest,
       handler: async ({ params, body, token, environment, reply }) => {
         const refused = limited(token, reply);
         if (refused) return refused;
-        const evaluation = await deps.flags.evaluate(service(), environment as string, params.key, (body.context ?? {}) as never);
+        const key = params.key;
+        const evaluation = await deps.flags.evaluate(service(), environment as string, key, (body?.context ?? {}) as never);
         return reply.code(statusOf(evaluation)).send(evaluation);
       },
     }),
     defineRoute({
       method: 'POST',
       path: '/ofrep/v1/evaluate/flags',
-      summary: 'OFREP: evaluate every flag of the environment (ETag / If-None-Match → 304)',
+      summary: 'OFREP: evaluate every flag of the environment (ETag / If-None-Match → 304; flag-set metadata in `metadata`)',
       tag: 'ofrep',
       role: 'flags',
       acts: { on: 'environment', in: 'header', field: 'x-ripcord-environment' },
+      apiKeyHeader: 'x-api-key',
+      errorShape: ofrepErrorShape,
       body: evaluationRequest,
       handler: async ({ body, token, environment: named, request, reply }) => {
         const refused = limited(token, reply);
         if (refused) return refused;
         const environment = named as string;
-        const context = body.context ?? {};
-        const { flags, fingerprint } = await deps.flags.evaluateAll(service(), environment, context as never);
+        const context = body?.context ?? {};
+        const { flags, fingerprint, metadata } = await deps.flags.evaluateAll(service(), environment, context as never);
         // The answer depends on the definitions and the context, so both make the ETag.
         const etag = bulkEtag(fingerprint, context);
         void reply.header('etag', etag);
-        if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+        // RFC 9110: weak comparison, a list of tags, or `*`.
+        if (ifNoneMatchMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
         // OFREP event streams: clients that support them refetch on `refetchEvaluation` instead of polling.
         // Browsers' EventSource cannot send the token: the URL carries a signed, expiring access for it.
         // The configured public URL, never the request's Host header: a forged Host must not send apps elsewhere.
         const url = streamUrl(deps.publicUrl?.() ?? socketOrigin(request.socket), environment, token);
-        return { flags, eventStreams: [{ type: 'sse', url, inactivityDelaySec: 120 }] };
+        return { flags, ...(Object.keys(metadata).length > 0 ? { metadata } : {}), eventStreams: [{ type: 'sse', url, inactivityDelaySec: 120 }] };
       },
     }),
   ];

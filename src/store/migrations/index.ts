@@ -5,6 +5,8 @@ import * as rollbacks from './0020-rollbacks.js';
 import * as leaseFencing from './0021-lease-fencing.js';
 import * as storeProbe from './0022-store-probe.js';
 import * as flags from './0030-flags.js';
+import * as flagSets from './0031-flag-sets.js';
+import * as releaseFlagSnapshots from './0032-release-flag-snapshots.js';
 import * as incidents from './0040-incidents.js';
 import * as signingKeys from './0041-signing-keys.js';
 import * as incidentUpdateClaims from './0042-incident-update-claims.js';
@@ -23,6 +25,8 @@ export const migrations: Record<string, Migration> = {
   '0021-lease-fencing': leaseFencing,
   '0022-store-probe': storeProbe,
   '0030-flags': flags,
+  '0031-flag-sets': flagSets,
+  '0032-release-flag-snapshots': releaseFlagSnapshots,
   '0040-incidents': incidents,
   '0041-signing-keys': signingKeys,
   '0042-incident-update-claims': incidentUpdateClaims,
