@@ -1,13 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { RipcordError } from '../../core/errors.js';
-import { type FlagChange, type FlagDefinition, type FlagRecord, flagDefinitionSchema } from '../../flags/flag-definition.js';
-import { FlagService } from '../../flags/flag-service.js';
-import { KyselyFlagRepository } from '../../store/kysely-flag-repository.js';
-import { openStore } from '../../store/open-store.js';
-import { ApiClient } from '../api-client.js';
-import { addDataSourceOptions, type DataSourceOptions, optionalConfig } from '../ledger-access.js';
+import type { FlagChange, FlagDefinition, FlagRecord } from '../../flags/flag-definition.js';
+import { optionalConfig } from '../config-file.js';
+import { addDataSourceOptions, type DataSourceOptions, resolveDataSource } from '../data-source.js';
 import { print, printJson, table, when } from '../output.js';
 
 interface FlagsOptions extends DataSourceOptions {
@@ -28,9 +24,9 @@ interface FlagAccess {
 }
 
 async function openFlags(options: FlagsOptions): Promise<FlagAccess> {
-  const server = options.server ?? process.env.RIPCORD_SERVER;
-  if (server) {
-    const client = new ApiClient(server, options.token ?? process.env.RIPCORD_TOKEN);
+  const source = resolveDataSource(options);
+  if (source.kind === 'server') {
+    const { client } = source;
     const query = new URLSearchParams({ ...(options.service ? { service: options.service } : {}), ...(options.reason ? { reason: options.reason } : {}) }).toString();
     const base = `api/v1/environments/${encodeURIComponent(options.env)}/flags`;
     const q = query ? `?${query}` : '';
@@ -43,18 +39,19 @@ async function openFlags(options: FlagsOptions): Promise<FlagAccess> {
       close: async () => undefined,
     };
   }
-  const service = options.service ?? optionalConfig(options.config)?.service;
+  const service = options.service ?? (await optionalConfig(options.config))?.service;
   if (!service) throw new RipcordError('usage', '--service is required (or run next to a ripcord.yaml that names the service)');
-  const store = await openStore({ databaseUrl: options.database ?? process.env.RIPCORD_DATABASE_URL, dataDir: options.dataDir });
-  const flags = new FlagService(new KyselyFlagRepository(store.db));
-  const actor = `local:${userInfo().username}`;
+  const { LocalCompositionRoot } = await import('../../local-composition-root.js');
+  const root = await LocalCompositionRoot.open(source);
+  const flags = root.flags();
+  const { actor } = root;
   return {
     list: () => flags.list(service, options.env),
     get: (key) => flags.get(service, options.env, key),
     put: (key, definition) => flags.put(service, options.env, key, definition, actor, options.reason),
     setEnabled: async (changes) => (await flags.setEnabled(service, options.env, changes, actor, options.reason)).map((f) => ({ key: f.key, enabled: f.definition.state === 'ENABLED', version: f.version })),
     history: (key) => flags.history(service, options.env, key),
-    close: () => store.close(),
+    close: () => root.close(),
   };
 }
 
@@ -110,6 +107,7 @@ export function registerFlags(program: Command): void {
       } catch (error) {
         throw new RipcordError('usage', `${file}: not readable JSON (${(error as Error).message})`);
       }
+      const { flagDefinitionSchema } = await import('../../flags/flag-definition.js');
       const definition = flagDefinitionSchema.safeParse(parsed);
       if (!definition.success) throw new RipcordError('invalid_input', `${file}: ${definition.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
       const flag = await using(options, (access) => access.put(key, definition.data));

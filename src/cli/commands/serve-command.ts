@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { createApp, listen } from '../../app.js';
-import { optionalConfig } from '../ledger-access.js';
+import { optionalConfig } from '../config-file.js';
 import { print } from '../output.js';
 import { VERSION } from '../../version.js';
 import { RipcordError } from '../../core/errors.js';
@@ -46,7 +45,9 @@ export function registerServe(program: Command): void {
     .action(async (options: { config?: string; port: string; host: string; dataDir: string; database?: string; ofrepRateLimit?: string; corsOrigin?: string; watchInterval?: string }) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RipcordError('usage', `--port must be a number from 0 to 65535, not "${options.port}"`);
-      const config = optionalConfig(options.config);
+      const config = await optionalConfig(options.config);
+      // The server's modules load only when serving.
+      const { createApp, listen } = await import('../../app.js');
       const app = await createApp({
         config,
         databaseUrl: options.database ?? process.env.RIPCORD_DATABASE_URL,

@@ -1,0 +1,69 @@
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { TokenService } from './auth/token-service.js';
+import type { RipcordConfig } from './config/ripcord-config.js';
+import { systemClock } from './core/clock.js';
+import { EventBus } from './core/events.js';
+import { Ledger } from './deployments/ledger.js';
+import { createDetectionModule, type DetectionModule } from './detection-module.js';
+import { FlagService } from './flags/flag-service.js';
+import { createRollbacksModule, type RollbacksModule } from './rollbacks-module.js';
+import { KyselyFlagRepository } from './store/kysely-flag-repository.js';
+import { KyselyLedgerRepository } from './store/kysely-ledger-repository.js';
+import { KyselyTokenRepository } from './store/kysely-token-repository.js';
+import { openStore, type Store } from './store/open-store.js';
+
+export interface LocalRootOptions {
+  /** SQLite directory (default ./.ripcord); ignored when `databaseUrl` is given. */
+  dataDir: string;
+  databaseUrl?: string | undefined;
+}
+
+/**
+ * The second composition root (the first is app.ts): what the CLI wires when it acts on the local store
+ * without a server — `deploy record`, `status`, `flags`, `token` for the first admin, `watch` once,
+ * `rollback --local` when the server is down. Only the CLI's local paths import it, so commands that
+ * talk to a server never load the store.
+ */
+export class LocalCompositionRoot {
+  /** Who the local store records as the actor. */
+  readonly actor = `local:${userInfo().username}`;
+  readonly events = new EventBus();
+  readonly ledger: Ledger;
+
+  private constructor(
+    readonly store: Store,
+    private readonly options: LocalRootOptions,
+  ) {
+    this.ledger = new Ledger(new KyselyLedgerRepository(store.db), systemClock, this.events);
+  }
+
+  static async open(options: LocalRootOptions): Promise<LocalCompositionRoot> {
+    return new LocalCompositionRoot(await openStore({ databaseUrl: options.databaseUrl, dataDir: options.dataDir }), options);
+  }
+
+  /** For people: where the data lives. */
+  get where(): string {
+    return `local store ${this.store.location}`;
+  }
+
+  flags(): FlagService {
+    return new FlagService(new KyselyFlagRepository(this.store.db), systemClock, this.events);
+  }
+
+  tokens(): TokenService {
+    return new TokenService(new KyselyTokenRepository(this.store.db));
+  }
+
+  rollbacks(config: RipcordConfig, configFile: string): RollbacksModule {
+    return createRollbacksModule({ config, configFile, db: this.store.db, ledger: this.ledger, events: this.events, clock: systemClock, stateDir: join(this.options.dataDir, 'providers') });
+  }
+
+  detection(config: RipcordConfig): Promise<DetectionModule> {
+    return createDetectionModule({ config, db: this.store.db, ledger: this.ledger, events: this.events, clock: systemClock });
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}
