@@ -1,16 +1,14 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { TokenService } from './auth/token-service.js';
+import type { TokenService } from './auth/token-service.js';
 import type { RipcordConfig } from './config/ripcord-config.js';
 import { systemClock } from './core/clock.js';
 import { EventBus } from './core/events.js';
 import { Ledger } from './deployments/ledger.js';
-import { createDetectionModule, type DetectionModule } from './detection-module.js';
-import { FlagService } from './flags/flag-service.js';
-import { createRollbacksModule, type RollbacksModule } from './rollbacks-module.js';
-import { KyselyFlagRepository } from './store/kysely-flag-repository.js';
+import type { DetectionModule } from './detection-module.js';
+import type { FlagService } from './flags/flag-service.js';
+import type { RollbacksModule } from './rollbacks-module.js';
 import { KyselyLedgerRepository } from './store/kysely-ledger-repository.js';
-import { KyselyTokenRepository } from './store/kysely-token-repository.js';
 import { openStore, type Store } from './store/open-store.js';
 
 export interface LocalRootOptions {
@@ -47,19 +45,24 @@ export class LocalCompositionRoot {
     return `local store ${this.store.location}`;
   }
 
-  flags(): FlagService {
+  async flags(): Promise<FlagService> {
+    const [{ FlagService }, { KyselyFlagRepository }] = await Promise.all([import('./flags/flag-service.js'), import('./store/kysely-flag-repository.js')]);
     return new FlagService(new KyselyFlagRepository(this.store.db), systemClock, this.events);
   }
 
-  tokens(): TokenService {
+  async tokens(): Promise<TokenService> {
+    const [{ TokenService }, { KyselyTokenRepository }] = await Promise.all([import('./auth/token-service.js'), import('./store/kysely-token-repository.js')]);
     return new TokenService(new KyselyTokenRepository(this.store.db));
   }
 
-  rollbacks(config: RipcordConfig, configFile: string): RollbacksModule {
+  // Providers and detection load only for the commands that use them (rollback --local, watch).
+  async rollbacks(config: RipcordConfig, configFile: string): Promise<RollbacksModule> {
+    const { createRollbacksModule } = await import('./rollbacks-module.js');
     return createRollbacksModule({ config, configFile, db: this.store.db, ledger: this.ledger, events: this.events, clock: systemClock, stateDir: join(this.options.dataDir, 'providers') });
   }
 
-  detection(config: RipcordConfig): Promise<DetectionModule> {
+  async detection(config: RipcordConfig): Promise<DetectionModule> {
+    const { createDetectionModule } = await import('./detection-module.js');
     return createDetectionModule({ config, db: this.store.db, ledger: this.ledger, events: this.events, clock: systemClock });
   }
 

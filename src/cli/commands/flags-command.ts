@@ -43,7 +43,7 @@ async function openFlags(options: FlagsOptions): Promise<FlagAccess> {
   if (!service) throw new RipcordError('usage', '--service is required (or run next to a ripcord.yaml that names the service)');
   const { LocalCompositionRoot } = await import('../../local-composition-root.js');
   const root = await LocalCompositionRoot.open(source);
-  const flags = root.flags();
+  const flags = await root.flags();
   const { actor } = root;
   return {
     list: () => flags.list(service, options.env),

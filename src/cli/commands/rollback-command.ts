@@ -105,7 +105,7 @@ async function locally(options: RollbackOptions, source: { dataDir: string; data
   const { LocalCompositionRoot } = await import('../../local-composition-root.js');
   const root = await LocalCompositionRoot.open(source);
   const { events } = root;
-  const module = root.rollbacks(config, options.config ?? 'ripcord.yaml');
+  const module = await root.rollbacks(config, options.config ?? 'ripcord.yaml');
   try {
     const request = { environment: await environmentOf(options), to: options.to, reason: options.reason ?? 'manual rollback (local)', actor: root.actor, severity: options.severity, force: options.force };
     const prepared = await module.executor.prepare(request);

@@ -36,7 +36,7 @@ async function openTokens(options: TokenOptions): Promise<TokenAccess> {
   }
   const { LocalCompositionRoot } = await import('../../local-composition-root.js');
   const root = await LocalCompositionRoot.open(source);
-  const service = root.tokens();
+  const service = await root.tokens();
   const { actor } = root;
   return {
     create: (input) => service.create(input, actor),
