@@ -54,7 +54,7 @@ export function cliDefaults(dataDir = DEFAULT_DATA_DIR): CliDefaults {
  * The token is `--token`, then `RIPCORD_TOKEN`; the quickstart's token is sent only to the quickstart's
  * own server, never to a server named some other way.
  */
-export function resolveDataSource(options: DataSourceOptions, env: NodeJS.ProcessEnv = process.env): DataSource {
+export function resolveDataSource(options: DataSourceOptions, env: NodeJS.ProcessEnv = process.env, quickstartDefaults: () => CliDefaults = cliDefaults): DataSource {
   const flagServer = given(options.server);
   const wantsLocal = options.local === true || given(options.dataDir) !== undefined || given(options.database) !== undefined;
   const token = given(options.token) ?? given(env.RIPCORD_TOKEN);
@@ -63,7 +63,7 @@ export function resolveDataSource(options: DataSourceOptions, env: NodeJS.Proces
   if (!wantsLocal) {
     const envServer = given(env.RIPCORD_SERVER);
     if (envServer) return server(envServer, 'env', token);
-    const defaults = cliDefaults();
+    const defaults = quickstartDefaults();
     const quickstart = given(defaults.server);
     if (quickstart) return server(quickstart, 'quickstart', token ?? given(defaults.token));
   }
