@@ -15,10 +15,14 @@ import { IncidentCommunicator } from './incidents/incident-communicator.js';
 import { EscalationEngine } from './incidents/escalation-engine.js';
 import type { Incident } from './incidents/incident.js';
 import { IncidentService } from './incidents/incident-service.js';
+import { loadSecretKey, type SecretKey } from './store/secret-key.js';
 import { signingKey } from './store/signing-keys.js';
 import { KyselyIncidentRepository } from './store/kysely-incident-repository.js';
 import { createFlagsProvider } from './providers/flags/flags-provider.js';
 import { allRoutes } from './http/routes/index.js';
+import { objectResolvers } from './http/routes/object-resolvers.js';
+import { DEFAULT_STREAM_LIMITS, StreamRegistry } from './http/stream-registry.js';
+import { verifyStreamAccess } from './flags/stream-access.js';
 import { KyselyFlagRepository } from './store/kysely-flag-repository.js';
 import { startPostgresFlagNotifier } from './store/postgres-flag-notifier.js';
 import { buildServer } from './http/server.js';
@@ -55,6 +59,17 @@ export interface AppOptions {
   rollbackLeaseMs?: number | undefined;
   /** Anti-loop cooldown between rollbacks of one environment (default 10 min). */
   rollbackCooldownMs?: number | undefined;
+  /** Seals the signing keys in the store; default: `RIPCORD_SECRET_KEY`, else the key file (made on first start). */
+  secretKey?: SecretKey | undefined;
+  /** The URL clients reach this server at (`--public-url`); default: the address it listens on. */
+  publicUrl?: string | undefined;
+  /** Failed authentications per minute per client address before 429 (default 20). */
+  authFailureLimit?: number | undefined;
+  /** Open streams per token, and on this server, before 429 (defaults 5,000 and 20,000). */
+  streamLimitPerToken?: number | undefined;
+  streamLimit?: number | undefined;
+  /** How often revocations made by other servers sharing the store are read (ms; default 500). */
+  revocationPollMs?: number | undefined;
 }
 
 export interface App {
@@ -79,6 +94,8 @@ export interface App {
   rollbacks?: RollbacksModule | undefined;
   /** Set on the first start without RIPCORD_ADMIN_TOKEN: print it once, it is not stored. */
   generatedAdminToken?: string | undefined;
+  /** The public URL: `--public-url`, or the address `listen` bound when none was given. */
+  origin: { url: string | undefined };
   close(): Promise<void>;
 }
 
@@ -86,14 +103,16 @@ export interface App {
 export async function createApp(options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
+  const secretKey = options.secretKey ?? defaultSecretKey(logger);
   const store = await openStore({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
+  for (const warning of store.warnings) logger.warn({ store: store.location }, warning);
   try {
     const events = new EventBus((error, event) => logger.error({ err: error, event: event.type }, 'event subscriber failed'));
     const ledger = new Ledger(new KyselyLedgerRepository(store.db), clock, events);
     const tokens = new TokenService(new KyselyTokenRepository(store.db), clock);
     const generatedAdminToken = await tokens.bootstrap(options.adminToken);
     const metrics = new HttpMetrics();
-    const detection = await createDetectionModule({ config: options.config, db: store.db, ledger, events, clock, logger });
+    const detection = await createDetectionModule({ config: options.config, db: store.db, ledger, events, clock, logger, registry: metrics.registry });
     const flags = new FlagService(new KyselyFlagRepository(store.db), clock, events);
     // Several servers on one PostgreSQL: a kill switch flipped on one reaches streams on all.
     const flagNotifier = options.databaseUrl
@@ -124,7 +143,7 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
           extra: () => ({ flags: createFlagsProvider({ flags }) }),
           logger,
           cooldownMs: options.rollbackCooldownMs,
-          leaseMs: options.rollbackLeaseMs ?? (Number(process.env.RIPCORD_ROLLBACK_LEASE_MS) || undefined),
+          leaseMs: options.rollbackLeaseMs,
         })
       : undefined;
     // Incidents open and run from the events every feature publishes (issue 6).
@@ -138,11 +157,33 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     incidents.attach(events);
     // Slack, signed webhooks and email from `notify:` and `people:`; every delivery, sent or failed, goes on
     // the timeline. Escalation pages through the same notifiers, with signed acknowledgement links.
-    const ackSecret = await signingKey(store.db, 'incident-ack-links', clock.now());
-    const streamSecret = await signingKey(store.db, 'flag-stream-access', clock.now());
+    const ackSecret = await signingKey(store.db, 'incident-ack-links', clock.now(), secretKey, store.location);
+    const streamSecret = await signingKey(store.db, 'flag-stream-access', clock.now(), secretKey, store.location);
     const incidentTimers = options.config ? startIncidentTimers(options.config, incidents, incidentRepository, ackSecret, options, clock, logger) : undefined;
-    const routes = allRoutes({ store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, ofrepRateLimit: options.ofrepRateLimit, incidents, clock, ackSecret, streamSecret });
-    const server = await buildServer({ routes, tokens, metrics, logger, corsOrigins: options.corsOrigins });
+    // A revoked token's open streams end at once, here and (through the store) on every other server.
+    const streams = new StreamRegistry({ perToken: options.streamLimitPerToken ?? DEFAULT_STREAM_LIMITS.perToken, total: options.streamLimit ?? DEFAULT_STREAM_LIMITS.total });
+    tokens.onRevoked((tokenId) => {
+      const closed = streams.closeToken(tokenId);
+      if (closed) logger.info({ token: tokenId, streams: closed }, 'closed the open streams of a revoked token');
+    });
+    const revocations = tokens.watchRevocations(options.revocationPollMs ?? 500, (error) => logger.error({ err: error }, 'reading token revocations failed; retrying'));
+    const origin = { url: options.publicUrl?.replace(/\/+$/, '') };
+    const routeDeps = { store, metrics, config: options.config, version: VERSION, ledger, tokens, detection, rollbacks, flags, ofrepRateLimit: options.ofrepRateLimit, incidents, clock, ackSecret, streamSecret, streams, publicUrl: () => origin.url };
+    const routes = allRoutes(routeDeps);
+    const server = await buildServer({
+      routes,
+      tokens,
+      metrics,
+      logger,
+      corsOrigins: options.corsOrigins,
+      resolvers: objectResolvers(routeDeps),
+      authFailureLimit: options.authFailureLimit,
+      verifySignedAccess: (access, environment) => {
+        const check = verifyStreamAccess(streamSecret, access, environment, clock.now());
+        if (!check.ok) throw new Error(check.reason);
+        return check.tokenId;
+      },
+    });
     if ((options.watchIntervalMs ?? 5000) > 0) detection.detection.start(options.watchIntervalMs ?? 5000);
     if (rollbacks) {
       const routers = await rollbacks.start();
@@ -163,12 +204,14 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
       logger,
       events,
       generatedAdminToken,
+      origin,
       detection,
       flags,
       incidents,
       incidentTimers,
       rollbacks,
       close: async () => {
+        await revocations.stop();
         await incidentTimers?.stop();
         await detection.detection.stop();
         await rollbacks?.close();
@@ -184,6 +227,14 @@ export async function createApp(options: AppOptions = {}): Promise<App> {
     await store.close();
     throw error;
   }
+}
+
+/** The key from the environment or the key file; a key file made now is announced, since other servers need a copy. */
+function defaultSecretKey(logger: Logger): SecretKey {
+  const loaded = loadSecretKey();
+  for (const warning of loaded.warnings) logger.warn(warning);
+  if (loaded.generated) logger.info({ file: loaded.generated, keyId: loaded.key.id }, `secret key created at ${loaded.generated}: servers that share this store need the same key (see docs/configuration.md#keys-and-secrets)`);
+  return loaded.key;
 }
 
 /** Escalation and periodic updates, on a timer; the due times live in the store, so a restart resumes them. */
@@ -224,5 +275,8 @@ export async function listen(app: App, options: { host: string; port: number }):
   const address = app.server.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  return `http://${host}:${port}`;
+  const url = `http://${host}:${port}`;
+  // A wildcard address is no URL to hand out; OFREP then names the interface each client reached.
+  if (!['0.0.0.0', '::', ''].includes(options.host)) app.origin.url ??= url;
+  return url;
 }

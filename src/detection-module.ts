@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { Counter, type Registry } from 'prom-client';
 import { DEFAULT_POLICY } from './config/defaults.js';
 import type { RipcordConfig } from './config/ripcord-config.js';
 import type { Clock } from './core/clock.js';
@@ -33,6 +34,8 @@ export async function createDetectionModule(options: {
   events: EventBus;
   clock: Clock;
   logger?: { warn(obj: object, msg: string): void } | undefined;
+  /** The server's metrics registry: the watcher counts its failed passes there (`ripcord_watcher_failures_total`). */
+  registry?: Registry | undefined;
 }): Promise<DetectionModule> {
   const config = options.config ?? { service: '', policy: DEFAULT_POLICY, environments: {} };
   const aggregator = new OutcomeAggregator();
@@ -53,6 +56,18 @@ export async function createDetectionModule(options: {
     clock: options.clock,
     rollups,
     logger: options.logger,
+    onFailure: watcherFailureCounter(options.registry),
   });
   return { detection, decisions, aggregator, alerts, reports, clock: options.clock };
+}
+
+function watcherFailureCounter(registry: Registry | undefined): ((stage: string) => void) | undefined {
+  if (!registry) return undefined;
+  const counter = new Counter({
+    name: 'ripcord_watcher_failures_total',
+    help: 'Watcher passes (or parts of one) that failed and will be retried on the next tick, by stage: ledger, environment, rollups, tick.',
+    labelNames: ['stage'] as const,
+    registers: [registry],
+  });
+  return (stage) => counter.inc({ stage });
 }

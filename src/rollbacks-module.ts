@@ -5,7 +5,6 @@ import type { Clock } from './core/clock.js';
 import type { EventBus } from './core/events.js';
 import type { Ledger } from './deployments/ledger.js';
 import type { Provider } from './providers/provider.js';
-import { RouterProvider } from './providers/router/router-provider.js';
 import type { OutcomeSink } from './signals/request-outcome.js';
 import { buildProviderSet } from './rollbacks/provider-set.js';
 import { ReleaseRunner, type ReleaseWatcher } from './rollbacks/release-runner.js';
@@ -18,7 +17,7 @@ export interface RollbacksModule {
   executor: RollbackExecutor;
   /** `ripcord release`: safeguards, deploy, watch, verify. */
   releases: ReleaseRunner;
-  /** Starts what must run with the server: each router environment's proxy. */
+  /** Starts what must run with the server: each environment's provider that has a lifecycle (the router's proxy). */
   start(): Promise<string[]>;
   /** The providers of each environment, built once and shared by plans and `ripcord release`. */
   providers(environment: string): ProviderSet;
@@ -93,7 +92,9 @@ export function createRollbacksModule(options: RollbacksModuleOptions): Rollback
       const urls: string[] = [];
       for (const name of Object.keys(options.config.environments)) {
         const main = providers(name).main;
-        if (main instanceof RouterProvider) urls.push(`${name}: ${await main.listen()}`);
+        if (!main?.capabilities?.lifecycle || !main.open) continue;
+        const where = await main.open();
+        if (where) urls.push(`${name}: ${where}`);
       }
       return urls;
     },

@@ -21,6 +21,8 @@ const FLIPS = Number(process.env.BENCH_FLIPS ?? 10);
 const ADMIN = 'rcp_bench-admin-token-0000000000000';
 /** BENCH_ONLY=ofrep: only the OFREP part; the other sections of the results file are kept as they are. */
 const ONLY_OFREP = process.env.BENCH_ONLY === 'ofrep';
+/** BENCH_ONLY=streams: only the stream-cap part; the other sections of the results file are kept. */
+const ONLY_STREAMS = process.env.BENCH_ONLY === 'streams';
 /** BENCH_CPU_PROF=<dir>: the OFREP server writes a V8 .cpuprofile there on exit (open it in Chrome DevTools). */
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
 const RESULTS = 'bench/results/flags.md';
@@ -100,6 +102,87 @@ async function propagation(patchUrl: string, streamUrl: string, token: string): 
   for (const request of requests) request.destroy();
   latencies.sort((a, b) => a - b);
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] as number, samples: latencies.length };
+}
+
+interface StreamCaps {
+  cap: number;
+  opened: number;
+  refused: number;
+  refusedStatus: string;
+  rssPerStreamKiB: number;
+  heapPerStreamKiB: number;
+}
+
+/**
+ * The per-token cap under load: one token opens `cap + 50` streams against a server capped at `cap`;
+ * the first `cap` open, the rest get 429. The server runs in this process, so its memory growth per
+ * open stream (RSS and heap, after GC where exposed) says what the default caps cost.
+ */
+async function streamCaps(cap: number): Promise<StreamCaps> {
+  const parsed = parseConfig(`service: bench\nenvironments:\n  production:\n    flags: ${JSON.stringify(realisticFlags())}\n`, 'ripcord.yaml', {});
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  const app = await createApp({ dataDir: mkdtempSync(join(tmpdir(), 'ripcord-bench-')), config: parsed.config, adminToken: ADMIN, watchIntervalMs: 0, streamLimitPerToken: cap, streamLimit: cap * 2, logger: createLogger({ level: 'error' }) });
+  const url = await listen(app, { host: '127.0.0.1', port: 0 });
+  const token = (await app.tokens.create({ name: 'bench-public', role: 'flags', environments: ['production'] }, 'bench')).secret;
+  const streamUrl = `${url}/api/v1/environments/production/flags/stream`;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = process.memoryUsage();
+  const open: http.ClientRequest[] = [];
+  const statuses = new Map<number, number>();
+  for (let i = 0; i < cap + 50; i += 50) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(50, cap + 50 - i) }, () =>
+        new Promise<{ status: number; request: http.ClientRequest }>((resolve, reject) => {
+          const request = http.get(streamUrl, { headers: { authorization: `Bearer ${token}` }, agent: false }, (response) => {
+            resolve({ status: response.statusCode ?? 0, request });
+            if (response.statusCode !== 200) response.resume();
+          });
+          request.on('error', reject);
+        }),
+      ),
+    );
+    for (const { status, request } of batch) {
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      if (status === 200) open.push(request);
+    }
+  }
+  gc?.();
+  const after = process.memoryUsage();
+  for (const request of open) request.destroy();
+  await app.close();
+  const opened = statuses.get(200) ?? 0;
+  return {
+    cap,
+    opened,
+    refused: cap + 50 - opened,
+    refusedStatus: [...statuses.keys()].filter((s) => s !== 200).join(', ') || '—',
+    rssPerStreamKiB: (after.rss - before.rss) / 1024 / Math.max(1, opened),
+    heapPerStreamKiB: (after.heapUsed - before.heapUsed) / 1024 / Math.max(1, opened),
+  };
+}
+
+function streamSection(caps: StreamCaps, started: string): string {
+  return `## Stream caps
+
+One \`flags\` token opens ${fmt(caps.cap + 50)} flag streams against a server started with \`--stream-limit-per-token ${caps.cap}\` (client and server in one process, ${started}): **${fmt(caps.opened)} opened, ${fmt(caps.refused)} refused with ${caps.refusedStatus}** and \`Retry-After: 5\`. Each open stream cost the process about **${caps.rssPerStreamKiB.toFixed(1)} KiB of RSS (${caps.heapPerStreamKiB.toFixed(1)} KiB of heap)**, client side included, so the defaults (5,000 per token, 20,000 in all) bound a leaked public token to about ${fmt((caps.rssPerStreamKiB * 5000) / 1024)} MiB and the server to about ${fmt((caps.rssPerStreamKiB * 20000) / 1024)} MiB.
+
+`;
+}
+
+/** BENCH_ONLY=streams: replace (or add) the stream-cap section of the committed results, keep the rest. */
+async function onlyStreams(): Promise<void> {
+  const started = new Date().toISOString();
+  console.log('stream caps…');
+  const section = streamSection(await streamCaps(CLIENTS), started);
+  const previous = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Flags benchmark\n\n## Local evaluation in the ripcord/flags client\n';
+  const from = previous.indexOf('## Stream caps');
+  const to = previous.indexOf('## Local evaluation');
+  const kept = from >= 0 ? previous.slice(0, from) + previous.slice(to) : previous;
+  const at = kept.indexOf('## Local evaluation');
+  const text = `${kept.slice(0, at)}${section.replace('## Stream caps\n', `## Stream caps\n\n> This section alone was rerun: \`BENCH_ONLY=streams npm run bench:flags\` (${machine()}).\n`)}${kept.slice(at)}`;
+  writeFileSync(RESULTS, text);
+  console.log(section);
 }
 
 async function startApps(count: number, databaseOptions: { dataDir?: string; databaseUrl?: string }): Promise<{ apps: App[]; urls: string[]; token: string }> {
@@ -267,6 +350,9 @@ async function main(): Promise<void> {
   for (const app of pair.apps) await app.close();
   await database.drop();
 
+  console.log('stream caps…');
+  const streams = streamSection(await streamCaps(CLIENTS), new Date().toISOString());
+
   console.log('OFREP throughput…');
   const ofrepStarted = new Date().toISOString();
   const ofrep = ofrepSection(await ofrepThroughput(), ofrepStarted, load());
@@ -285,7 +371,7 @@ Time from the \`PATCH /api/v1/environments/production/flags\` answer arriving to
 | one server (SQLite) | ${CLIENTS} | ${one.samples} | ${ms(one.p50)} | ${ms(one.p99)} | ${ms(one.max)} |
 | two servers, PostgreSQL LISTEN/NOTIFY (PATCH on A, clients on B) | ${CLIENTS} | ${two.samples} | ${ms(two.p50)} | ${ms(two.p99)} | ${ms(two.max)} |
 
-${ofrep}## Local evaluation in the ripcord/flags client
+${ofrep}${streams}## Local evaluation in the ripcord/flags client
 
 \`getBoolean\` over the ${FLAG_COUNT} flags with a context (flagd-core, in process): **${localNs.toFixed(0)} ns per call** (${fmt(1e9 / localNs)} evaluations/s on one core).
 `;
@@ -293,4 +379,4 @@ ${ofrep}## Local evaluation in the ripcord/flags client
   console.log(table);
 }
 
-await (ONLY_OFREP ? onlyOfrep() : main());
+await (ONLY_OFREP ? onlyOfrep() : ONLY_STREAMS ? onlyStreams() : main());

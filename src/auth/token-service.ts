@@ -27,6 +27,8 @@ export interface TokenRepository {
   revoke(id: string, at: string, audit: AuditEntry): Promise<boolean>;
   touch(id: string, at: string): Promise<void>;
   countActiveAdmins(): Promise<number>;
+  /** Tokens revoked at or after this time, by any server sharing the store. */
+  revokedSince(at: string): Promise<{ id: string; revokedAt: string }[]>;
   /** Replace the hash of the named bootstrap token (RIPCORD_ADMIN_TOKEN changed). */
   upsertBootstrap(token: ApiToken, hash: string): Promise<void>;
 }
@@ -43,6 +45,7 @@ export class TokenService {
    */
   private readonly recent = new Map<string, { token: ApiToken; until: number }>();
   static readonly CACHE_TTL_MS = 5_000;
+  private readonly revokedListeners = new Set<(tokenId: string) => void>();
 
   constructor(
     private readonly repository: TokenRepository,
@@ -120,6 +123,56 @@ export class TokenService {
     });
     this.recent.clear();
     if (!revoked) throw new RipcordError('conflict', `token ${token.name} was revoked already`);
+    this.announce(token.id);
+  }
+
+  /** Called with the id of every token revoked here or (while `watchRevocations` runs) on another server. */
+  onRevoked(listener: (tokenId: string) => void): () => void {
+    this.revokedListeners.add(listener);
+    return () => this.revokedListeners.delete(listener);
+  }
+
+  /**
+   * Reads the store for revocations made by other servers every `everyMs`, so their open streams close
+   * and their cached authentications end within about that time, not the cache's TTL. Store errors are
+   * reported and the next poll tries again.
+   */
+  watchRevocations(everyMs: number, onError: (error: unknown) => void): { stop(): Promise<void> } {
+    // Looks back a little past the last poll: another server's clock, or a slow commit, may lag.
+    const LOOKBACK_MS = 10_000;
+    const seen = new Map<string, number>();
+    let since = this.clock.now().getTime();
+    let running: Promise<void> | undefined;
+    const poll = async () => {
+      const now = this.clock.now().getTime();
+      for (const { id } of await this.repository.revokedSince(new Date(since - LOOKBACK_MS).toISOString())) {
+        if (seen.has(id)) continue;
+        seen.set(id, now);
+        for (const [hash, entry] of this.recent) if (entry.token.id === id) this.recent.delete(hash);
+        this.announce(id);
+      }
+      since = now;
+      for (const [id, at] of seen) if (now - at > 6 * LOOKBACK_MS) seen.delete(id);
+    };
+    const timer = setInterval(() => {
+      if (running) return;
+      running = poll()
+        .catch(onError)
+        .finally(() => {
+          running = undefined;
+        });
+    }, everyMs);
+    timer.unref();
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        await running;
+      },
+    };
+  }
+
+  private announce(tokenId: string): void {
+    for (const listener of this.revokedListeners) listener(tokenId);
   }
 
   /**

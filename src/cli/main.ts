@@ -6,6 +6,7 @@ import { registerDeployments } from './commands/deployments-command.js';
 import { registerFlags } from './commands/flags-command.js';
 import { registerIncident } from './commands/incident-command.js';
 import { registerInit } from './commands/init-command.js';
+import { registerKeys } from './commands/keys-command.js';
 import { registerRelease } from './commands/release-command.js';
 import { registerRollback } from './commands/rollback-command.js';
 import { registerSchema } from './commands/schema-command.js';
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
-  for (const register of [registerServe, registerValidate, registerSchema, registerInit, registerDeploy, registerDeployments, registerStatus, registerToken, registerFlags, registerWatch, registerDecision, registerRollback, registerRelease, registerIncident]) {
+  for (const register of [registerServe, registerValidate, registerSchema, registerInit, registerDeploy, registerDeployments, registerStatus, registerToken, registerFlags, registerWatch, registerDecision, registerRollback, registerRelease, registerIncident, registerKeys]) {
     register(program);
   }
   // Subcommands inherit exitOverride only when set on each; do it once for the whole tree.

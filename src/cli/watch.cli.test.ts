@@ -49,11 +49,35 @@ describe('ripcord watch and decision', () => {
     expect(plain.stdout).toContain('requests.error_rate: no measurements yet');
     expect(plain.stdout).toContain('decision: none');
     expect((await ripcord(['watch', '--help'], dir)).stdout).toContain('Example:');
-  });
+  }, 120_000);
 
   it('approving a decision needs the server, and says so', async () => {
     const result = await ripcord(['decision', 'approve', 'dec_x'], dir);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('decisions live on the server');
   });
+});
+
+describe('ripcord watch exit codes and pipes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ripcord-watch-exit-'));
+  beforeAll(async () => {
+    writeFileSync(
+      join(dir, 'ripcord.yaml'),
+      'service: pulse\nenvironments:\n  production:\n    signals:\n      probe: { static: { values: { failures: 5 } } }\n    triggers:\n      - { signal: probe.failures, above: 3, within: 5m, severity: P3 }\n',
+    );
+    expect((await ripcord(['deploy', 'record', '--env', 'production', '--version', 'v2'], dir)).code).toBe(0);
+  }, 120_000);
+
+  it('--once exits 1 when the verdict is unhealthy, and says so on stderr', async () => {
+    const result = await ripcord(['watch', 'production', '--once', '--json'], dir);
+    expect(JSON.parse(result.stdout)).toMatchObject({ verdict: 'unhealthy', version: 'v2' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('pulse/production v2 is unhealthy; decision dec_');
+  }, 120_000);
+
+  it('ends quietly when the reader of its output goes away (| head)', async () => {
+    const { stdout, stderr } = await run('sh', ['-c', `"${BIN}" watch production --interval 0.2 | head -n 1`], { cwd: dir, env: { ...process.env, RIPCORD_SERVER: '', RIPCORD_TOKEN: '' } });
+    expect(stdout).toContain('pulse/production v2');
+    expect(stderr).toBe('');
+  }, 120_000);
 });

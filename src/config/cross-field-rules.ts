@@ -1,6 +1,7 @@
 import { closest } from '../core/levenshtein.js';
 import type { ConfigPath } from './config-problem.js';
 import type { EnvironmentConfig, ParsedConfig } from './schema/config-schema.js';
+import { metricsOf, SIGNAL_SOURCES } from '../signals/signal-registry.js';
 import { SIGNAL_METRICS, signalKind } from './schema/signals-schema.js';
 
 export interface RuleProblem {
@@ -76,9 +77,10 @@ function checkEnvironment(env: EnvironmentConfig, at: ConfigPath, problems: Rule
       trigger.canary.forEach((ref, i) => {
         metricUnit(ref, [...path, 'canary', i]);
         const signal = signals[ref.slice(0, ref.lastIndexOf('.'))];
-        if (signal && !['ingest', 'prometheus'].includes(signalKind(signal))) {
-          problems.push({ path: [...path, 'canary', i], message: 'the canary judge needs request outcomes: an ingest or prometheus signal' });
-        } else if (signal && !/\.(error_rate|latency|p95|p99)$/.test(ref)) {
+        const judgedKinds = SIGNAL_SOURCES.filter((source) => Object.values(source.metrics).some((m) => 'judged' in m && m.judged)).map((source) => source.kind);
+        if (signal && !judgedKinds.includes(signalKind(signal))) {
+          problems.push({ path: [...path, 'canary', i], message: `the canary judge needs request outcomes: an ${judgedKinds.join(' or ')} signal` });
+        } else if (signal && !metricsOf(signal)[ref.slice(ref.lastIndexOf('.') + 1)]?.judged) {
           problems.push({ path: [...path, 'canary', i], message: 'the canary judge compares error_rate or latency (latency, p95, p99: requests slower than the baseline P95)' });
         }
       });

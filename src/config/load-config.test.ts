@@ -1,8 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { redact } from '../core/secrets.js';
 import { formatProblem } from './config-problem.js';
 import { configJsonSchema } from './json-schema.js';
-import { parseConfig } from './load-config.js';
+import { loadConfigFile, MAX_CONFIG_BYTES, parseConfig } from './load-config.js';
 import { starterConfig } from './starter-config.js';
 
 const valid = `service: pulse-messages
@@ -123,6 +126,8 @@ environments:
 `;
     expect(problems(text).map((p) => `${p.path}: ${p.message}`)).toEqual([
       'environments.production.triggers[1].margin: margin applies to latency metrics (latency, p95, p99); the error rate is judged on any increase',
+      // Prometheus gives a P95, not per-request counts: the judge has nothing to count (it used to count 0 slow forever).
+      'environments.production.triggers[2].canary[0]: the canary judge compares error_rate or latency (latency, p95, p99: requests slower than the baseline P95)',
       'environments.production.triggers[2].margin: margin needs per-request latencies: prom.p95 must come from an ingest signal (Prometheus gives quantiles, not requests)',
     ]);
   });
@@ -195,5 +200,45 @@ describe('people and incidents config', () => {
       '5 environments.production.notify[0].email: email needs an SMTP server: set smtp here or incidents.email.smtp (smtp://user:pass@host:port)',
       '7 people.alice.email: paging by email needs an SMTP server: set incidents.email.smtp',
     ]);
+  });
+});
+
+describe('loadConfigFile size limit', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ripcord-config-size-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a 50 MB file by its size, naming the file, its size and the limit', () => {
+    const file = join(dir, 'huge.yaml');
+    // A sparse file: 50 MB on paper, nothing on disk; a real read of it would take the whole 50 MB.
+    const fd = openSync(file, 'w');
+    ftruncateSync(fd, 50 * 1024 * 1024);
+    closeSync(fd);
+    const result = loadConfigFile(file, env);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]?.message).toBe(`${file} is 50 MB (52428800 bytes): the limit for a config file is 1 MB (1048576 bytes); a rollback plan is a few kilobytes, so check that this is the right file`);
+  });
+
+  it('accepts a file of exactly the limit and refuses one byte more', () => {
+    const atLimit = join(dir, 'at-limit.yaml');
+    // A valid config padded with a comment up to exactly 1 MB.
+    writeFileSync(atLimit, `${valid}${'#'.repeat(MAX_CONFIG_BYTES - Buffer.byteLength(valid) - 1)}\n`);
+    expect(statSync(atLimit).size).toBe(MAX_CONFIG_BYTES);
+    expect(loadConfigFile(atLimit, env).ok).toBe(true);
+    const over = join(dir, 'over.yaml');
+    writeFileSync(over, `${readFileSync(atLimit, 'utf8')}#`);
+    const result = loadConfigFile(over, env);
+    expect(result.ok ? [] : result.problems.map((p) => p.message)).toEqual([expect.stringContaining('is 1 MB (1048577 bytes): the limit for a config file is 1 MB')]);
+  });
+
+  it('reads something that is not a regular file only up to the limit', () => {
+    const result = loadConfigFile('/dev/zero', env);
+    expect(result.ok ? [] : result.problems.map((p) => p.message)).toEqual(['/dev/zero is more than 1 MB: the limit for a config file is 1 MB (1048576 bytes); a rollback plan is a few kilobytes, so check that this is the right file']);
+  });
+
+  it('refuses text over the limit handed to parseConfig directly, before parsing it', () => {
+    const text = `service: x\n${'a: ['.repeat(10)}${' '.repeat(MAX_CONFIG_BYTES)}`;
+    expect(problems(text).map((p) => p.message)).toEqual([expect.stringContaining('ripcord.yaml is 1 MB (1048627 bytes)')]);
   });
 });

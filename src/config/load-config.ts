@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { RipcordError } from '../core/errors.js';
 import { redact } from '../core/secrets.js';
@@ -20,6 +20,8 @@ export type ConfigResult =
  * reports every problem at once, each with file:line:column and the field path.
  */
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): ConfigResult {
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > MAX_CONFIG_BYTES) return tooLarge(file, `is ${formatSize(size)} (${size} bytes)`);
   const lines = new LineCounter();
   const references = protectReferences(text);
   const doc = parseDocument(references.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -70,15 +72,60 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   return { ok: true, file, config: withDefaults(parsed.data) };
 }
 
+/**
+ * The largest `ripcord.yaml` read: a real rollback plan is a few kilobytes, and YAML parsing of a huge
+ * file (or one full of aliases) takes minutes and gigabytes before any error could be reported.
+ */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
 export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): ConfigResult {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    const read = readBounded(file, MAX_CONFIG_BYTES);
+    if ('tooLarge' in read) return tooLarge(file, read.tooLarge);
+    text = read.text;
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
     return { ok: false, file, problems: [{ file, line: 1, column: 1, path: '', message: reason }] };
   }
   return parseConfig(text, file, env);
+}
+
+/**
+ * Refuses a regular file by its size before reading a byte; anything else (a pipe, /dev/zero) is read
+ * only up to one byte past the limit, so nothing is ever held in memory beyond it.
+ */
+function readBounded(file: string, limit: number): { text: string } | { tooLarge: string } {
+  const fd = openSync(file, 'r');
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isFile() && stat.size > limit) return { tooLarge: `is ${formatSize(stat.size)} (${stat.size} bytes)` };
+    const buffer = Buffer.alloc(limit + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length > limit) return { tooLarge: `is more than ${formatSize(limit)}` };
+    return { text: buffer.toString('utf8', 0, length) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function tooLarge(file: string, what: string): ConfigResult {
+  return {
+    ok: false,
+    file,
+    problems: [{ file, line: 1, column: 1, path: '', message: `${file} ${what}: the limit for a config file is ${formatSize(MAX_CONFIG_BYTES)} (${MAX_CONFIG_BYTES} bytes); a rollback plan is a few kilobytes, so check that this is the right file` }],
+  };
+}
+
+function formatSize(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Number((bytes / (1024 * 1024)).toFixed(1))} MB`;
+  if (bytes >= 1024) return `${Number((bytes / 1024).toFixed(1))} kB`;
+  return `${bytes} bytes`;
 }
 
 /** For callers that cannot go on without a valid config (serve, release): throws with every problem listed. */

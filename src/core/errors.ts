@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'unavailable'
+  | 'rate_limited'
   | 'usage'
   | 'internal';
 

@@ -17,6 +17,8 @@ export type RipcordEvent =
   | (EventBase & { type: 'signal.first_bad'; signal: string; explanation: string })
   | (EventBase & { type: 'trigger.fired'; trigger: string; severity: Severity; explanation: string })
   | (EventBase & { type: 'trigger.resolved'; trigger: string; explanation: string })
+  /** The environment could not be judged for longer than `page_after_inconclusive`: page, never roll back. */
+  | (EventBase & { type: 'detection.blind'; severity: Severity; since: string; explanation: string })
   | (EventBase & { type: 'verdict.changed'; verdict: 'healthy' | 'unhealthy' | 'inconclusive'; explanation: string })
   | (EventBase & {
       type: 'decision.made';

@@ -41,7 +41,7 @@ export class DecisionService {
       explanation: `${policy.explanation}. Because: ${verdict.explanation}`,
       inputs: {
         verdict: verdict.state,
-        firing: verdict.firing.map((r) => ({ trigger: r.trigger, severity: r.severity, explanation: r.explanation, values: r.values })),
+        firing: verdict.firing.map((r) => ({ trigger: r.trigger, kind: r.kind, severity: r.severity, impact: r.impact, explanation: r.explanation, facts: r.facts, values: r.values })),
         impact,
         policy: matrix[policy.severity],
       },
@@ -70,7 +70,7 @@ export class DecisionService {
     return decision;
   }
 
-  list(filter: { service?: string | undefined; environment?: string | undefined; limit?: number | undefined }): Promise<Decision[]> {
+  list(filter: { service?: string | undefined; environment?: string | undefined; environments?: readonly string[] | undefined; limit?: number | undefined }): Promise<Decision[]> {
     return this.repository.list({ ...filter, limit: Math.min(filter.limit ?? 50, 200) });
   }
 

@@ -34,5 +34,5 @@ export interface DecisionRepository {
    * a person); false otherwise. Atomic, so two operators cannot both settle one decision.
    */
   settle(id: string, status: 'approved' | 'vetoed', actor: string, at: string, reason?: string): Promise<boolean>;
-  list(filter: { service?: string | undefined; environment?: string | undefined; limit: number }): Promise<Decision[]>;
+  list(filter: { service?: string | undefined; environment?: string | undefined; environments?: readonly string[] | undefined; limit: number }): Promise<Decision[]>;
 }

@@ -7,7 +7,7 @@ import { decide, type Impact } from './policy.js';
 const verdict = (severity: Severity, state: Verdict['state'] = 'unhealthy'): Verdict => ({
   state,
   explanation: 'x',
-  firing: state === 'unhealthy' ? [{ trigger: 't', kind: 'threshold', severity, state: 'firing', explanation: 'x', values: {} }] : [],
+  firing: state === 'unhealthy' ? [{ trigger: 't', kind: 'threshold', severity, state: 'firing', explanation: 'x', values: {}, facts: [] }] : [],
   triggers: [],
 });
 const calm: Impact = { serviceDown: false, dataLoss: false, majorFeatureBroken: false };

@@ -4,6 +4,8 @@ import type { Release, ReleaseStatus, Snapshot, Transition } from './release.js'
 export interface ReleaseFilter {
   service?: string | undefined;
   environment?: string | undefined;
+  /** Only these environments (a token's scope). */
+  environments?: readonly string[] | undefined;
   statuses?: readonly ReleaseStatus[] | undefined;
   /** Paging: only releases strictly older than this position (newest first order). */
   before?: { deployedAt: string; id: string } | undefined;

@@ -168,11 +168,12 @@ export class Ledger {
     return this.detailsIn(this.repository, id);
   }
 
-  async list(filter: { service?: string | undefined; environment?: string | undefined; status?: ReleaseStatus | undefined; limit?: number | undefined; cursor?: string | undefined }): Promise<ReleasePage> {
+  async list(filter: { service?: string | undefined; environment?: string | undefined; environments?: readonly string[] | undefined; status?: ReleaseStatus | undefined; limit?: number | undefined; cursor?: string | undefined }): Promise<ReleasePage> {
     const limit = Math.min(Math.max(filter.limit ?? 50, 1), MAX_PAGE_SIZE);
     const releases = await this.repository.findReleases({
       service: filter.service,
       environment: filter.environment,
+      environments: filter.environments,
       statuses: filter.status ? [filter.status] : undefined,
       before: filter.cursor ? decodeCursor(filter.cursor) : undefined,
       limit: limit + 1,

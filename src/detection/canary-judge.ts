@@ -1,9 +1,10 @@
+import { formatDuration } from '../core/duration.js';
 import { formatPercent } from '../core/percent.js';
 import { countAbove } from '../signals/latency-histogram.js';
 import { formatNumber } from './describe-trigger.js';
 import type { ArmBucket, JudgeMemo, Measurements } from './measurement.js';
 import { SequentialCountTest } from './sequential-count-test.js';
-import type { TriggerResult } from './trigger-result.js';
+import { factFor, type MetricFact, type TriggerResult } from './trigger-result.js';
 
 /** A fresh comparison starts every minute, so a regression that begins late is caught as fast as one at deploy. */
 export const START_EVERY_MS = 60_000;
@@ -15,7 +16,10 @@ export const PACED_EVERY_BAD = 50;
 /** The judge's start schedule (docs/adr/0010-sequential-canary-judge.md); the benchmark runs the same one. */
 export const JUDGE_STARTS = { startEvery: START_EVERY_MS, pacedEvery: PACED_EVERY_BAD } as const;
 
-type Outcome = Omit<TriggerResult, 'trigger' | 'kind' | 'severity'>;
+/** No canary request for this long: the judge cannot say anything about now. */
+export const NO_TRAFFIC_MS = 60_000;
+
+type Outcome = Omit<TriggerResult, 'trigger' | 'kind' | 'severity' | 'impact'>;
 
 /** `requests.error_rate` counts errors; any latency metric counts requests slower than the baseline's P95. */
 function countedAs(metric: string): 'errors' | 'slow' {
@@ -53,6 +57,7 @@ export function judgeCanary(refs: string[], m: Measurements, alpha: number, marg
   const alphaEach = alpha / refs.length;
   const parts: string[] = [];
   const values: Record<string, number | string> = { alpha, alpha_per_metric: alphaEach };
+  const facts: MetricFact[] = [];
   let firing = false;
   let missing = 0;
   for (const ref of refs) {
@@ -63,6 +68,7 @@ export function judgeCanary(refs: string[], m: Measurements, alpha: number, marg
       const result = judgeQuantile(ref, m, alphaEach, margin);
       parts.push(result.explanation);
       Object.assign(values, result.values);
+      facts.push(result.fact);
       if (result.state === 'firing') firing = true;
       if (result.state === 'no_data') missing += 1;
       continue;
@@ -82,6 +88,15 @@ export function judgeCanary(refs: string[], m: Measurements, alpha: number, marg
     });
     const state = test.state();
     const what = kind === 'errors' ? 'error rate' : 'share slower than baseline P95';
+    const fact: MetricFact = { ...factFor(ref, m, 'ratio'), canary: { ...state.canary } };
+    facts.push(fact);
+    // Traffic that stops is "cannot judge" within a minute, not an "ok" frozen on the last counts.
+    const lastTraffic = buckets.findLast((b) => b.canary.total > 0)?.at;
+    if (!state.rejected && lastTraffic !== undefined && m.now - lastTraffic > NO_TRAFFIC_MS) {
+      missing += 1;
+      parts.push(`${ref}: no canary traffic for ${formatDuration(m.now - lastTraffic)}`);
+      continue;
+    }
     if (state.canary.total === 0 || (!concurrent && !reference)) {
       missing += 1;
       parts.push(`${ref}: not enough data (${state.canary.total} canary requests, ${concurrent ? 'baseline present' : 'no concurrent baseline traffic'})`);
@@ -92,6 +107,14 @@ export function judgeCanary(refs: string[], m: Measurements, alpha: number, marg
       : `baseline ${rate(state.baseline.bad, state.baseline.total)}`;
     const verdict = state.rejected ? '≥' : '<';
     parts.push(`canary ${what} ${rate(state.canary.bad, state.canary.total)} vs ${against}; Bayes factor ${formatNumber(state.bayesFactor)} ${verdict} ${formatNumber(state.threshold)}`);
+    fact.observed = state.canary.total > 0 ? state.canary.bad / state.canary.total : undefined;
+    if (reference) fact.baseline = kind === 'errors' ? reference.errorRate : reference.slowRate;
+    else {
+      fact.baselineArm = { ...state.baseline };
+      fact.baseline = state.baseline.total > 0 ? state.baseline.bad / state.baseline.total : undefined;
+    }
+    fact.bayesFactor = state.bayesFactor;
+    fact.bar = state.threshold;
     values[`${ref}.bayes_factor`] = state.bayesFactor;
     values[`${ref}.canary_bad`] = state.canary.bad;
     values[`${ref}.canary_total`] = state.canary.total;
@@ -100,9 +123,9 @@ export function judgeCanary(refs: string[], m: Measurements, alpha: number, marg
     if (state.rejected) firing = true;
   }
   const explanation = parts.join('; ');
-  if (firing) return { state: 'firing', explanation, values };
-  if (missing > 0) return { state: 'no_data', explanation, values };
-  return { state: 'ok', explanation, values };
+  if (firing) return { state: 'firing', explanation, values, facts };
+  if (missing > 0) return { state: 'no_data', explanation, missing: explanation, values, facts };
+  return { state: 'ok', explanation, values, facts };
 }
 
 /**
@@ -113,24 +136,29 @@ export function judgeCanary(refs: string[], m: Measurements, alpha: number, marg
  * false-rollback probability by α. T is fixed before the release from an upper bound of the baseline's
  * quantile, so an unlucky baseline sample cannot lower it.
  */
-function judgeQuantile(ref: string, m: Measurements, alpha: number, margin: number): { state: 'firing' | 'ok' | 'no_data'; explanation: string; values: Record<string, number> } {
+function judgeQuantile(ref: string, m: Measurements, alpha: number, margin: number): { state: 'firing' | 'ok' | 'no_data'; explanation: string; values: Record<string, number>; fact: MetricFact } {
+  const fact = factFor(ref, m, 'ms');
   const signal = ref.slice(0, ref.lastIndexOf('.'));
   const q = ref.endsWith('.p99') ? 0.99 : 0.95;
   const name = q === 0.99 ? 'P99' : 'P95';
   const rule = `${name} +${formatPercent(margin)}`;
   const baseline = m.baselineQuantile?.(signal, q);
-  if (baseline === undefined) return { state: 'no_data', explanation: `${ref} (${rule}): not enough data (no baseline ${name} yet)`, values: {} };
+  if (baseline === undefined) return { state: 'no_data', explanation: `${ref} (${rule}): not enough data (no baseline ${name} yet)`, values: {}, fact };
   const threshold = (1 + margin) * baseline;
   const allowed = 1 - q;
   const test = fedTest(m.judgeMemo, `${ref}|${alpha}|margin:${margin}:${threshold}`, alpha, m.arms(signal), (t, bucket) => {
     if (bucket.canary.histogram) t.updateAgainstRate({ total: bucket.canary.total, bad: countAbove(bucket.canary.histogram, threshold) }, allowed, bucket.at);
   });
   const state = test.state();
-  if (state.canary.total === 0) return { state: 'no_data', explanation: `${ref} (${rule}): not enough data (0 canary requests)`, values: {} };
-  const explanation = `canary ${rule}: ${rate(state.canary.bad, state.canary.total)} of canary requests slower than ${ms(threshold)} (baseline ${name} ≤ ${ms(baseline)} + ${formatPercent(margin)}), ${formatPercent(allowed)} allowed; Bayes factor ${formatNumber(state.bayesFactor)} ${state.rejected ? '≥' : '<'} ${formatNumber(state.threshold)}`;
+  Object.assign(fact, { baseline, threshold, canary: { ...state.canary }, bayesFactor: state.bayesFactor, bar: state.threshold });
+  if (state.canary.total === 0) return { state: 'no_data', explanation: `${ref} (${rule}): not enough data (0 canary requests)`, values: {}, fact };
+  const point = m.baselinePoint?.(signal, q);
+  const effective = point !== undefined && point > 0 ? `, effective +${formatPercent(threshold / point - 1)} over the measured baseline ${name} ${ms(point)}` : '';
+  const explanation = `canary ${rule}: ${rate(state.canary.bad, state.canary.total)} of canary requests slower than ${ms(threshold)} (baseline ${name} ≤ ${ms(baseline)} + ${formatPercent(margin)}${effective}), ${formatPercent(allowed)} allowed; Bayes factor ${formatNumber(state.bayesFactor)} ${state.rejected ? '≥' : '<'} ${formatNumber(state.threshold)}`;
   return {
     state: state.rejected ? 'firing' : 'ok',
     explanation,
     values: { [`${ref}.bayes_factor`]: state.bayesFactor, [`${ref}.threshold_ms`]: threshold, [`${ref}.canary_above`]: state.canary.bad, [`${ref}.canary_total`]: state.canary.total },
+    fact,
   };
 }

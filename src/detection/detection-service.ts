@@ -1,42 +1,36 @@
+import { DEFAULT_PAGE_AFTER_INCONCLUSIVE_MS } from '../config/schema/detection-schema.js';
 import type { Severity } from '../config/schema/fields.js';
 import { SEVERITIES } from '../config/schema/fields.js';
-import { signalKind } from '../config/schema/signals-schema.js';
 import type { EnvironmentPlan, RipcordConfig } from '../config/ripcord-config.js';
 import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/events.js';
 import type { Decision } from '../decisions/decision.js';
 import type { DecisionService } from '../decisions/decision-service.js';
-import type { Impact } from '../decisions/policy.js';
+import { impactOf } from '../decisions/impact-of.js';
 import type { EnvironmentSummary } from '../deployments/ledger.js';
 import type { Release, Transition } from '../deployments/release.js';
 import type { AlertStore } from '../signals/alert-store.js';
 import type { BugReportRepository } from '../signals/bug-reports.js';
-import { type ProbeConfig, type ProbeResult, runProbe } from '../signals/http-probe.js';
-import { countAbove, quantileOf } from '../signals/latency-histogram.js';
+import type { ProbeConfig, ProbeResult } from '../signals/http-probe.js';
 import type { OutcomeAggregator, RollupRepository } from '../signals/outcome-aggregator.js';
-import { fillQuery, PrometheusClient, type PromReading } from '../signals/prometheus-client.js';
-import { describeTrigger } from './describe-trigger.js';
+import type { SignalReading, SignalSource, SourceContext } from '../signals/signal-source.js';
+import { metricsOf, type SignalConfig, signalKind, sourceFor } from '../signals/signal-registry.js';
 import { evaluateTrigger } from './evaluate-trigger.js';
-import type { ArmBucket, JudgeMemo, Measurements, Sample } from './measurement.js';
-import type { TriggerResult } from './trigger-result.js';
+import type { JudgeMemo, Measurements, Sample } from './measurement.js';
+import { splitRef, type TriggerResult } from './trigger-result.js';
 import { decideVerdict, type Verdict } from './verdict.js';
 
-const MINUTE = 60_000;
 /** Samples older than this are dropped: the longest default window is an hour. */
 const KEEP_MS = 2 * 3_600_000;
-/** The window the baseline's P95 and error rate are fixed from, just before the release. */
-const BASELINE_WINDOW_MS = 10 * MINUTE;
-/**
- * The canary judge reads each outcome bucket once, this long after it closed (the ingest client flushes
- * every second; the router's outcomes arrive at once), and keeps what it read. So every look is at whole
- * buckets in one fixed order, which is what the α bound is proved for: looking at a bucket still filling,
- * or again after late outcomes changed it, is not (it let 10–35% more good releases through in a simulation).
- */
-const JUDGE_SETTLE_MS = 1000;
 
 export interface DetectionDeps {
   config: RipcordConfig;
-  ledger: { summary(known: { service: string; environment: string }[]): Promise<EnvironmentSummary[]>; get(id: string): Promise<Release & { transitions?: Transition[] | undefined }> };
+  ledger: {
+    summary(known: { service: string; environment: string }[]): Promise<EnvironmentSummary[]>;
+    get(id: string): Promise<Release & { transitions?: Transition[] | undefined }>;
+    /** Rolled-back releases, newest first: which one a restored release replaced. */
+    list?(filter: { service: string; environment: string; status: 'rolled_back'; limit: number }): Promise<{ releases: Release[] }>;
+  };
   aggregator: OutcomeAggregator;
   alerts: AlertStore;
   reports: BugReportRepository;
@@ -46,9 +40,14 @@ export interface DetectionDeps {
   rollups?: RollupRepository | undefined;
   probe?: ((config: ProbeConfig) => Promise<ProbeResult>) | undefined;
   logger?: { warn(obj: object, msg: string): void } | undefined;
+  /** Counts a background failure by stage (`ledger`, `environment`, `rollups`, `tick`): the server wires a prom-client counter. */
+  onFailure?: ((stage: WatcherFailureStage) => void) | undefined;
   /** α for canary triggers that do not set `false_rollback_rate` (default 0.001). */
   alpha?: number | undefined;
 }
+
+/** Where a watcher pass failed: every one is caught, logged, counted and retried on the next tick. */
+export type WatcherFailureStage = 'ledger' | 'environment' | 'rollups' | 'tick';
 
 /** What `ripcord watch`, `ripcord status` and the rollback executor read about one environment. */
 export interface EnvironmentWatch {
@@ -69,39 +68,25 @@ interface WatchState {
   release: Release;
   previous?: Release | undefined;
   deployedAt: number;
+  /** For a release put back by a rollback: the release it replaced, whose traffic is never counted for it. */
+  restoredFrom?: { id: string; version: string; deployedAt: number } | undefined;
+  /** One source per configured signal, made for this release (sources keep per-release state). */
+  sources: Map<string, SignalSource>;
   series: Map<string, Sample[]>;
   baselineValues: Map<string, number>;
-  baselineP95?: number | undefined;
-  baselineRates?: { errorRate: number; slowRate: number } | undefined;
-  /** The latencies the baseline's P95 was fixed from: what `margin` tests take their threshold from. */
-  baselineLatency?: { histogram: Uint32Array; total: number } | undefined;
-  lastProbe: Map<string, number>;
-  promCounters: Map<string, { at: number; canary?: { errors: number; total: number }; baseline?: { errors: number; total: number } }>;
-  promArms: Map<string, ArmBucket[]>;
-  /** Ingest buckets the canary judge has read, per signal, up to (not including) `until`: never changed after. */
-  judgedArms: Map<string, { until: number; buckets: ArmBucket[] }>;
-  /** The canary judge's tests over those buckets, fed only what is new on each tick. */
+  /** The canary judge's tests over the sources' buckets, fed only what is new on each tick. */
   judgeMemo: JudgeMemo;
   triggerStates: Map<string, TriggerResult['state']>;
   firstBad: Set<string>;
   verdict?: Verdict | undefined;
   decision?: Decision | undefined;
+  /** Since when the verdict has been inconclusive, and whether a person was paged for it. */
+  inconclusiveSince?: number | undefined;
+  blindPaged?: boolean | undefined;
   updatedAt: number;
 }
 
 const rank = (s: Severity) => SEVERITIES.indexOf(s);
-
-/**
- * A one-sided 99% upper bound of the q-quantile from n latencies: the order statistic at rank
- * q + 2.326·√(q(1−q)/n) (normal approximation of the binomial count below the true quantile).
- */
-function upperQuantile(latencies: { histogram: Uint32Array; total: number } | undefined, q: number): number | undefined {
-  if (!latencies || latencies.total === 0) return undefined;
-  return quantileOf(latencies.histogram, Math.min(1, q + 2.326 * Math.sqrt((q * (1 - q)) / latencies.total)));
-}
-
-/** A conservative upper bound for a rate measured as bad/total (≈ 97.5% Poisson bound). */
-const upperRate = (bad: number, total: number) => (bad + 2 * Math.sqrt(bad) + 3) / total;
 
 /**
  * The watcher: for every environment with a live release, reads its signals (probes, ingest,
@@ -120,9 +105,19 @@ export class DetectionService {
   start(intervalMs = 5000): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      if (!this.running) this.running = this.tick().finally(() => (this.running = undefined));
+      if (this.running) return;
+      // A background loop never ends the process: a failed pass (the store away) is logged, counted and
+      // retried on the next tick, so the watcher recovers by itself when the database is back.
+      this.running = this.tick()
+        .catch((error: unknown) => this.failed('tick', error))
+        .finally(() => (this.running = undefined));
     }, intervalMs);
     this.timer.unref();
+  }
+
+  private failed(stage: WatcherFailureStage, error: unknown, extra: object = {}): void {
+    this.deps.onFailure?.(stage);
+    this.deps.logger?.warn({ err: error, stage, ...extra }, `watcher ${stage} failed; retrying on the next tick`);
   }
 
   /** Stops the timer, waits for a running tick and persists the last rollups. */
@@ -135,10 +130,13 @@ export class DetectionService {
 
   private async persistRollups(): Promise<void> {
     if (!this.deps.rollups) return;
+    const drained = this.deps.aggregator.drainRollups(this.now());
+    if (drained.length === 0) return;
     try {
-      await this.deps.rollups.upsert(this.deps.aggregator.drainRollups(this.now()));
+      await this.deps.rollups.upsert(drained);
     } catch (error) {
-      this.deps.logger?.warn({ err: error }, 'could not persist outcome rollups; they stay in memory');
+      this.deps.aggregator.requeue(drained);
+      this.failed('rollups', error, { note: 'outcome rollups stay in memory' });
     }
   }
 
@@ -181,7 +179,14 @@ export class DetectionService {
   private async pass(): Promise<void> {
     const { config } = this.deps;
     const known = Object.keys(config.environments).map((environment) => ({ service: config.service, environment }));
-    const summaries = await this.deps.ledger.summary(known);
+    let summaries: EnvironmentSummary[];
+    try {
+      summaries = await this.deps.ledger.summary(known);
+    } catch (error) {
+      // The ledger unreadable (database away): keep the last verdicts, persist nothing, try again next tick.
+      this.failed('ledger', error);
+      return;
+    }
     for (const [name, plan] of Object.entries(config.environments)) {
       const current = summaries.find((s) => s.service === config.service && s.environment === name)?.current;
       if (!current || !['live', 'verified'].includes(current.status)) {
@@ -191,7 +196,7 @@ export class DetectionService {
       try {
         await this.watch(plan, current);
       } catch (error) {
-        this.deps.logger?.warn({ err: error, environment: name }, 'watching this environment failed; will retry on the next tick');
+        this.failed('environment', error, { environment: name });
       }
     }
     await this.persistRollups();
@@ -211,16 +216,15 @@ export class DetectionService {
     // A release put back by a rollback (superseded → live) is watched from that moment, not its first deploy.
     const details = await this.deps.ledger.get(release.id).catch(() => undefined);
     const returned = details?.transitions?.filter((t) => t.to === 'live' && t.from === 'superseded').at(-1);
+    const restoredFrom = returned ? await this.rolledBackBy(release, Date.parse(returned.at)) : undefined;
     const state: WatchState = {
       release,
       previous,
       deployedAt: Math.max(Date.parse(release.deployedAt), returned ? Date.parse(returned.at) : 0),
+      restoredFrom,
+      sources: this.createSources(plan),
       series: new Map(),
       baselineValues: new Map(),
-      lastProbe: new Map(),
-      promCounters: new Map(),
-      promArms: new Map(),
-      judgedArms: new Map(),
       judgeMemo: new Map(),
       triggerStates: new Map(),
       firstBad: new Set(),
@@ -230,10 +234,36 @@ export class DetectionService {
     return state;
   }
 
-  private labels(state: WatchState) {
-    const candidate = ['canary', state.release.version, state.release.id];
-    const baseline = ['baseline', 'stable', ...(state.previous ? [state.previous.version, state.previous.id] : [])];
-    return { candidate, baseline };
+  /** The release a rollback at `at` replaced with `release`: rolled back, and deployed on top of it. */
+  private async rolledBackBy(release: Release, at: number): Promise<WatchState['restoredFrom']> {
+    const page = await this.deps.ledger.list?.({ service: release.service, environment: release.environment, status: 'rolled_back', limit: 10 }).catch(() => undefined);
+    const bad = page?.releases.find((r) => r.previousReleaseId === release.id && Date.parse(r.deployedAt) <= at);
+    return bad ? { id: bad.id, version: bad.version, deployedAt: Date.parse(bad.deployedAt) } : undefined;
+  }
+
+  private createSources(plan: EnvironmentPlan): Map<string, SignalSource> {
+    const deps = {
+      aggregator: this.deps.aggregator,
+      alerts: this.deps.alerts,
+      reports: this.deps.reports,
+      probe: this.deps.probe,
+      // A margin test counts canary requests above its own threshold, so it needs the canary's latencies.
+      withHistogram: plan.triggers.some((t) => 'canary' in t && t.margin !== undefined),
+    };
+    return new Map(Object.entries(plan.signals ?? {}).map(([name, config]) => [name, sourceFor(config).create(name, config, deps)]));
+  }
+
+  private context(plan: EnvironmentPlan, state: WatchState, now: number): SourceContext {
+    const { release, previous } = state;
+    return {
+      service: this.deps.config.service,
+      environment: plan.name,
+      now,
+      release: { id: release.id, version: release.version },
+      previous: previous ? { id: previous.id, version: previous.version } : undefined,
+      deployedAt: state.deployedAt,
+      restoredFrom: state.restoredFrom,
+    };
   }
 
   private push(state: WatchState, ref: string, sample: Sample): void {
@@ -249,32 +279,15 @@ export class DetectionService {
   private async watch(plan: EnvironmentPlan, release: Release): Promise<void> {
     const state = await this.stateFor(plan, release);
     const now = this.now();
-    const service = this.deps.config.service;
+    const context = this.context(plan, state, now);
     const signals = plan.signals ?? {};
-    const { candidate, baseline } = this.labels(state);
-    const alertMatchers: Record<string, string>[] = [];
-
+    // Sources never throw (errors are samples); one that does anyway is a failing signal, not a failed pass.
     await Promise.all(
-      Object.entries(signals).map(async ([name, signal]) => {
-        switch (signalKind(signal)) {
-          case 'ingest':
-            this.readIngest(state, name, service, plan.name, candidate, baseline, now);
-            break;
-          case 'http':
-            await this.readProbe(state, name, signal as Extract<typeof signal, { http: unknown }>, now);
-            break;
-          case 'prometheus':
-            await this.readPrometheus(state, name, signal as Extract<typeof signal, { prometheus: unknown }>, now);
-            break;
-          case 'reports': {
-            const reports = await this.deps.reports.since(service, plan.name, new Date(now - KEEP_MS).toISOString());
-            state.series.set(`${name}.count`, reports.map((r) => ({ at: Date.parse(r.reportedAt), value: 1 })));
-            break;
-          }
-          case 'alertmanager':
-            alertMatchers.push((signal as { alertmanager: { match?: Record<string, string> } }).alertmanager.match ?? {});
-            break;
-        }
+      [...state.sources].map(async ([name, source]) => {
+        const reading: SignalReading = await source.read(context).catch((error: unknown) => ({ samples: Object.fromEntries(Object.keys(metricsOf(signals[name] as SignalConfig)).map((metric) => [metric, { at: now, error: `source failed: ${(error as Error)?.message ?? error}` }])) }));
+        for (const [metric, sample] of Object.entries(reading.samples ?? {})) this.push(state, `${name}.${metric}`, sample);
+        for (const [metric, series] of Object.entries(reading.series ?? {})) state.series.set(`${name}.${metric}`, series);
+        for (const [metric, value] of Object.entries(reading.baseline ?? {})) state.baselineValues.set(`${name}.${metric}`, value);
       }),
     );
 
@@ -282,11 +295,21 @@ export class DetectionService {
       now,
       series: (ref) => state.series.get(ref) ?? [],
       baseline: (ref) => state.baselineValues.get(ref),
-      arms: (signal) => state.promArms.get(signal) ?? this.ingestArms(state, signal, service, plan, candidate, baseline, now),
-      baselineRates: () => state.baselineRates,
-      baselineQuantile: (_signal, q) => upperQuantile(state.baselineLatency, q),
+      arms: (signal) => state.sources.get(signal)?.arms?.(context) ?? [],
+      baselineRates: (signal) => state.sources.get(signal)?.baselineRates?.(),
+      baselineQuantile: (signal, q) => state.sources.get(signal)?.baselineQuantile?.(q),
+      baselinePoint: (signal, q) => state.sources.get(signal)?.baselinePoint?.(q),
       judgeMemo: state.judgeMemo,
-      alerts: () => this.deps.alerts.forEnvironment(plan.name, alertMatchers),
+      alerts: () => [...state.sources.values()].flatMap((source) => source.alerts?.(context) ?? []),
+      signalKind: (signal) => {
+        const config = signals[signal];
+        return config ? signalKind(config) : undefined;
+      },
+      metricUnit: (ref) => {
+        const { signal, metric } = splitRef(ref);
+        const config = signals[signal];
+        return config ? metricsOf(config)[metric]?.unit : undefined;
+      },
     };
     const results = plan.triggers.map((trigger) => evaluateTrigger(trigger, measurements, this.deps.alpha));
     const verdict = decideVerdict(results);
@@ -294,191 +317,54 @@ export class DetectionService {
     await this.publishChanges(plan, state, verdict);
   }
 
-  private ingestArms(state: WatchState, signal: string, service: string, plan: EnvironmentPlan, candidate: string[], baseline: string[], now: number): ArmBucket[] {
-    const environment = plan.name;
-    if (!this.deps.config.environments[environment]?.signals?.[signal]) return [];
-    // A margin test counts canary requests above its own threshold, so it needs the canary's latencies.
-    const withHistogram = plan.triggers.some((t) => 'canary' in t && t.margin !== undefined);
-    const bucketMs = this.deps.aggregator.bucketMs;
-    // Buckets that start before `settled` closed at least JUDGE_SETTLE_MS ago.
-    const settled = Math.floor((now - JUDGE_SETTLE_MS) / bucketMs) * bucketMs;
-    let judged = state.judgedArms.get(signal);
-    if (!judged) {
-      judged = { until: state.deployedAt, buckets: [] };
-      state.judgedArms.set(signal, judged);
+  /** The share of requests on the new release: the canary arm's, or everyone's after a full deploy. */
+  private trafficOf(plan: EnvironmentPlan, state: WatchState): { canary: number; all: number } {
+    let canary = 0;
+    let all = 0;
+    const context = this.context(plan, state, state.updatedAt);
+    for (const source of state.sources.values()) {
+      for (const a of source.arms?.(context) ?? []) {
+        canary += a.canary.total;
+        all += a.canary.total + a.baseline.total;
+      }
     }
-    if (settled > judged.until) {
-      judged.buckets.push(...this.deps.aggregator.arms(service, environment, candidate, baseline, judged.until, settled, state.baselineP95, withHistogram));
-      judged.until = settled;
-    }
-    return judged.buckets;
+    return { canary, all };
   }
 
-  private readIngest(state: WatchState, name: string, service: string, environment: string, candidate: string[], baseline: string[], now: number): void {
-    const agg = this.deps.aggregator;
-    if (state.baselineP95 === undefined) {
-      // Fixed once per release: the baseline before the deploy, or (canary arms) its first minutes.
-      const before = agg.window(service, environment, baseline, state.deployedAt - BASELINE_WINDOW_MS, state.deployedAt);
-      const concurrent = agg.window(service, environment, baseline, state.deployedAt, now + 1);
-      const source = before.total >= 100 ? before : concurrent.total >= 200 ? concurrent : undefined;
-      if (source?.p95 !== undefined) {
-        state.baselineP95 = source.p95;
-        state.baselineLatency = { histogram: source.histogram, total: source.total };
-        state.baselineValues.set(`${name}.p95`, source.p95);
-        state.baselineValues.set(`${name}.latency`, source.p95);
-        if (source.p99 !== undefined) state.baselineValues.set(`${name}.p99`, source.p99);
-        if (source.errorRate !== undefined) state.baselineValues.set(`${name}.error_rate`, source.errorRate);
-        if (source === before) {
-          state.baselineRates = {
-            errorRate: upperRate(before.errors, before.total),
-            slowRate: upperRate(countAbove(before.histogram, source.p95), before.total),
-          };
-        }
-      }
+  /**
+   * "Cannot judge" for longer than `detection.page_after_inconclusive` (default 5 min) pages a person:
+   * one `detection.blind` per stretch (incidents open or update from it, escalation pages), never a decision.
+   */
+  private async pageWhenBlind(plan: EnvironmentPlan, state: WatchState, verdict: Verdict, base: { at: string; service: string; environment: string; releaseId: string }): Promise<void> {
+    if (verdict.state !== 'inconclusive' || verdict.triggers.length === 0) {
+      state.inconclusiveSince = undefined;
+      state.blindPaged = false;
+      return;
     }
-    const win = agg.window(service, environment, candidate, Math.max(now - MINUTE, state.deployedAt), now + 1);
-    if (win.total === 0) return;
-    this.push(state, `${name}.error_rate`, { at: now, value: win.errorRate, numerator: win.errors, denominator: win.total });
-    this.push(state, `${name}.p95`, { at: now, value: win.p95 });
-    this.push(state, `${name}.p99`, { at: now, value: win.p99 });
-    this.push(state, `${name}.latency`, { at: now, value: win.p95 });
-    this.push(state, `${name}.count`, { at: now, value: win.total });
-  }
-
-  private async readProbe(state: WatchState, name: string, signal: { http: string | ProbeConfig; every?: number | undefined }, now: number): Promise<void> {
-    const every = signal.every ?? 10_000;
-    if (now - (state.lastProbe.get(name) ?? Number.NEGATIVE_INFINITY) < every) return;
-    state.lastProbe.set(name, now);
-    const config: ProbeConfig = typeof signal.http === 'string' ? { url: signal.http } : signal.http;
-    const result = await (this.deps.probe ?? runProbe)(config);
-    this.push(state, `${name}.failures`, { at: now, value: result.ok ? 0 : 1, error: undefined });
-    this.push(state, `${name}.latency`, { at: now, value: result.latencyMs });
-    const recent = (state.series.get(`${name}.failures`) ?? []).filter((s) => s.at > now - 5 * MINUTE);
-    const okCount = recent.filter((s) => s.value === 0).length;
-    this.push(state, `${name}.success_rate`, { at: now, value: okCount / recent.length, numerator: okCount, denominator: recent.length });
-    if (!result.ok) this.push(state, `${name}.last_failure`, { at: now, error: result.reason });
-  }
-
-  private async readPrometheus(
-    state: WatchState,
-    name: string,
-    signal: { prometheus: { url: string; error_ratio?: string | undefined; errors?: string | undefined; total?: string | undefined; rate?: string | undefined; p95?: string | undefined; headers?: Record<string, string> | undefined }; every?: number | undefined },
-    now: number,
-  ): Promise<void> {
-    const every = signal.every ?? 15_000;
-    if (now - (state.lastProbe.get(name) ?? Number.NEGATIVE_INFINITY) < every) return;
-    state.lastProbe.set(name, now);
-    const p = signal.prometheus;
-    const client = new PrometheusClient(p.url, p.headers);
-    const canary = { release: state.release.version, arm: 'canary' };
-    const base = { release: state.previous?.version ?? '', arm: 'baseline' };
-    const read = (template: string | undefined, labels: typeof canary): Promise<PromReading | undefined> =>
-      template ? client.instant(fillQuery(template, labels), now) : Promise.resolve(undefined);
-    const sample = (reading: PromReading | undefined): Sample | undefined =>
-      reading === undefined ? undefined : 'value' in reading ? { at: now, value: reading.value } : { at: now, error: reading.error };
-
-    const [ratio, p95, rate, baseP95, baseRatio, errors, total, baseErrors, baseTotal] = await Promise.all([
-      read(p.error_ratio, canary),
-      read(p.p95, canary),
-      read(p.rate, canary),
-      read(p.p95, base),
-      read(p.error_ratio, base),
-      read(p.errors, canary),
-      read(p.total, canary),
-      read(p.errors, base),
-      read(p.total, base),
-    ]);
-    const ratioSample = sample(ratio);
-    if (ratioSample) this.push(state, `${name}.error_rate`, ratioSample);
-    const p95Sample = sample(p95);
-    // PromQL latency is usually in seconds (histogram_quantile over _seconds buckets); triggers read ms.
-    if (p95Sample) this.push(state, `${name}.p95`, p95Sample.value !== undefined ? { ...p95Sample, value: p95Sample.value * 1000 } : p95Sample);
-    const rateSample = sample(rate);
-    if (rateSample) this.push(state, `${name}.rate`, rateSample);
-    if (baseP95 && 'value' in baseP95) state.baselineValues.set(`${name}.p95`, baseP95.value * 1000);
-    if (baseRatio && 'value' in baseRatio) state.baselineValues.set(`${name}.error_rate`, baseRatio.value);
-
-    // Counters → per-tick deltas per arm: what the canary judge counts.
-    if (errors && total) {
-      const counts = (e: PromReading | undefined, t: PromReading | undefined) => (e && t && 'value' in e && 'value' in t ? { errors: e.value, total: t.value } : undefined);
-      const c = counts(errors, total);
-      const b = counts(baseErrors, baseTotal);
-      if (!c) {
-        this.push(state, `${name}.error_rate`, { at: now, error: 'error' in errors ? errors.error : 'error' in total ? total.error : 'no value' });
-        return;
-      }
-      const last = state.promCounters.get(name);
-      state.promCounters.set(name, { at: now, canary: c, baseline: b });
-      if (!ratioSample && last?.canary) {
-        const dTotal = c.total - last.canary.total;
-        const dErrors = c.errors - last.canary.errors;
-        if (dTotal > 0) this.push(state, `${name}.error_rate`, { at: now, value: dErrors / dTotal, numerator: Math.round(dErrors), denominator: Math.round(dTotal) });
-      }
-      if (last?.canary && last.baseline && b) {
-        const arms = state.promArms.get(name) ?? [];
-        const delta = (x: number, y: number) => Math.max(0, Math.round(x - y));
-        arms.push({
-          at: now,
-          canary: { total: delta(c.total, last.canary.total), errors: delta(c.errors, last.canary.errors), slow: 0 },
-          baseline: { total: delta(b.total, last.baseline.total), errors: delta(b.errors, last.baseline.errors), slow: 0 },
-        });
-        state.promArms.set(name, arms);
-      }
-    }
-  }
-
-  private impactOf(plan: EnvironmentPlan, state: WatchState, verdict: Verdict): Impact {
-    const configs = new Map(plan.triggers.map((t) => [describeTrigger(t), t]));
-    const impacts = verdict.firing.map((r) => configs.get(r.trigger)?.impact);
-    let errorRate: number | undefined;
-    for (const r of verdict.firing) {
-      for (const [key, value] of Object.entries(r.values)) {
-        if (typeof value !== 'number') continue;
-        if (r.kind === 'threshold' && key === 'value' && r.explanation.includes('error_rate')) errorRate = Math.max(errorRate ?? 0, value);
-        if (key.endsWith('error_rate.canary_bad')) {
-          const totalKey = key.replace('canary_bad', 'canary_total');
-          const total = Number(r.values[totalKey] ?? 0);
-          if (total > 0) errorRate = Math.max(errorRate ?? 0, value / total);
-        }
-      }
-    }
-    const httpDown = verdict.firing.some((r) => {
-      const config = configs.get(r.trigger);
-      const ref = config && 'signal' in config ? config.signal : undefined;
-      const signal = ref ? plan.signals?.[ref.slice(0, ref.lastIndexOf('.'))] : undefined;
-      return r.severity === 'P0' && signal !== undefined && signalKind(signal) === 'http';
+    state.inconclusiveSince ??= state.updatedAt;
+    const after = plan.detection?.page_after_inconclusive ?? DEFAULT_PAGE_AFTER_INCONCLUSIVE_MS;
+    if (state.blindPaged || state.updatedAt - state.inconclusiveSince < after) return;
+    state.blindPaged = true;
+    const reasons = [...new Set(verdict.triggers.filter((r) => r.state === 'no_data').map((r) => r.missing ?? r.explanation))];
+    await this.deps.events.publish({
+      ...base,
+      type: 'detection.blind',
+      severity: plan.detection?.inconclusive_severity ?? 'P2',
+      since: new Date(state.inconclusiveSince).toISOString(),
+      explanation: `cannot judge ${plan.name}: ${reasons.join('; ')}`,
     });
-    // Share of users on the new release: the canary arm's share of traffic, or everyone after a full deploy.
-    let canaryTotal = 0;
-    let allTotal = 0;
-    for (const arms of [...state.promArms.values()]) for (const a of arms) { canaryTotal += a.canary.total; allTotal += a.canary.total + a.baseline.total; }
-    for (const [name, signal] of Object.entries(plan.signals ?? {})) {
-      if (signalKind(signal) !== 'ingest') continue;
-      const { candidate, baseline } = this.labels(state);
-      for (const a of this.ingestArms(state, name, this.deps.config.service, plan, candidate, baseline, state.updatedAt)) { canaryTotal += a.canary.total; allTotal += a.canary.total + a.baseline.total; }
-    }
-    return {
-      serviceDown: impacts.includes('service_down') || httpDown || (errorRate !== undefined && errorRate >= 0.5),
-      dataLoss: impacts.includes('data_loss'),
-      majorFeatureBroken: impacts.includes('major_feature'),
-      errorRate,
-      usersAffected: allTotal > 0 ? canaryTotal / allTotal : undefined,
-    };
   }
 
   private async publishChanges(plan: EnvironmentPlan, state: WatchState, verdict: Verdict): Promise<void> {
     const { events } = this.deps;
     const base = { at: new Date(state.updatedAt).toISOString(), service: this.deps.config.service, environment: plan.name, releaseId: state.release.id };
-    const configs = new Map(plan.triggers.map((t) => [describeTrigger(t), t]));
     for (const result of verdict.triggers) {
       const before = state.triggerStates.get(result.trigger);
       state.triggerStates.set(result.trigger, result.state);
       if (result.state === 'firing' && before !== 'firing') {
         await events.publish({ ...base, type: 'trigger.fired', trigger: result.trigger, severity: result.severity, explanation: result.explanation });
-        const config = configs.get(result.trigger);
-        const refs = config ? ('canary' in config ? config.canary : 'signal' in config ? [config.signal] : ['alert']) : [];
-        for (const ref of refs) {
-          const signal = ref.includes('.') ? ref.slice(0, ref.lastIndexOf('.')) : ref;
+        const signals = result.kind === 'alert' ? ['alert'] : [...new Set(result.facts.map((f) => f.signal))];
+        for (const signal of signals) {
           if (state.firstBad.has(signal)) continue;
           state.firstBad.add(signal);
           await events.publish({ ...base, type: 'signal.first_bad', signal, explanation: result.explanation });
@@ -492,6 +378,7 @@ export class DetectionService {
     if (previous?.state !== verdict.state) {
       await events.publish({ ...base, type: 'verdict.changed', verdict: verdict.state, explanation: verdict.explanation });
     }
+    await this.pageWhenBlind(plan, state, verdict, base);
     if (verdict.state === 'unhealthy') {
       const worst = verdict.firing.map((r) => r.severity).reduce((a, b) => (rank(a) <= rank(b) ? a : b));
       // One decision per release, and a new one only when things got worse (a higher severity).
@@ -499,7 +386,7 @@ export class DetectionService {
         const decision = await this.deps.decisions.decideOn(
           { service: this.deps.config.service, environment: plan.name, releaseId: state.release.id },
           verdict,
-          this.impactOf(plan, state, verdict),
+          impactOf(verdict, this.trafficOf(plan, state)),
           this.deps.config.policy,
         );
         if (decision) state.decision = decision;

@@ -177,7 +177,7 @@ describe('canary judge with a latency margin (P95 +50%, sequentially)', () => {
 });
 
 describe('verdict', () => {
-  const base = { kind: 'threshold' as const, severity: 'P1' as const, values: {} };
+  const base = { kind: 'threshold' as const, severity: 'P1' as const, values: {}, facts: [] };
   it('is unhealthy on any firing trigger, inconclusive on missing data, healthy otherwise', () => {
     const ok = { ...base, trigger: 'a', state: 'ok' as const, explanation: 'fine' };
     const missing = { ...base, trigger: 'b', state: 'no_data' as const, explanation: 'probe failing' };
@@ -186,5 +186,42 @@ describe('verdict', () => {
     expect(decideVerdict([ok, missing])).toMatchObject({ state: 'inconclusive', explanation: 'cannot judge: b: probe failing' });
     expect(decideVerdict([ok]).state).toBe('healthy');
     expect(decideVerdict([]).state).toBe('inconclusive');
+  });
+});
+
+describe('data that stops arriving', () => {
+  const oneMinute: TriggerConfig = { signal: 'requests.error_rate', above: { value: 0.05, unit: 'ratio' }, for: MIN, severity: 'P1' };
+  it('makes a threshold rule inconclusive within its own window (at least a minute), with the reason as data', () => {
+    const series: Sample[] = [{ at: NOW - 90_000, value: 0.01 }];
+    const result = evaluateTrigger(oneMinute, measurements({ series: { 'requests.error_rate': series } }));
+    expect(result).toMatchObject({ state: 'no_data', explanation: 'requests.error_rate: last measurement is 1m30s old', missing: 'no measurement for 1m30s' });
+    // The 5-minute rule still reads a 90-second-old value: its window is longer.
+    expect(evaluateTrigger(errorRate5for5, measurements({ series: { 'requests.error_rate': series } })).state).toBe('ok');
+  });
+  it('makes the canary judge inconclusive after a minute without canary traffic', () => {
+    const bucket = (at: number): ArmBucket => ({ at, canary: { total: 50, errors: 0, slow: 0 }, baseline: { total: 450, errors: 1, slow: 0 } });
+    const canary: TriggerConfig = { canary: ['requests.error_rate'], severity: 'P1' };
+    const flowing = Array.from({ length: 30 }, (_, i) => bucket(NOW - (30 - i) * 1000));
+    expect(evaluateTrigger(canary, measurements({ arms: { requests: flowing } })).state).toBe('ok');
+    const stopped = Array.from({ length: 30 }, (_, i) => bucket(NOW - 90_000 - (30 - i) * 1000));
+    const result = evaluateTrigger(canary, measurements({ arms: { requests: stopped } }));
+    expect(result.state).toBe('no_data');
+    expect(result.explanation).toBe('requests.error_rate: no canary traffic for 1m31s');
+  });
+});
+
+describe('minimum samples for threshold and baseline rules', () => {
+  const p95Baseline: TriggerConfig = { signal: 'requests.p95', above_baseline: 0.5, severity: 'P1' };
+  it('does not judge a P95 from ~100 requests (the seeds default rule fired at +94.9% on them), but does from 400', () => {
+    const few = evaluateTrigger(p95Baseline, measurements({ series: { 'requests.p95': [{ at: NOW, value: 195, denominator: 100 }] }, baseline: { 'requests.p95': 100 } }));
+    expect(few).toMatchObject({ state: 'no_data', explanation: 'requests.p95: only 100 requests behind the value; the rule needs 400 (min_samples)' });
+    const enough = evaluateTrigger(p95Baseline, measurements({ series: { 'requests.p95': [{ at: NOW, value: 195, denominator: 400 }] }, baseline: { 'requests.p95': 100 } }));
+    expect(enough.state).toBe('firing');
+  });
+  it('takes min_samples from the trigger', () => {
+    const rule: TriggerConfig = { signal: 'requests.error_rate', above: { value: 0.05, unit: 'ratio' }, for: 0, severity: 'P1', min_samples: 20 };
+    const sample: Sample = { at: NOW, value: 0.1, numerator: 3, denominator: 30 };
+    expect(evaluateTrigger(rule, measurements({ series: { 'requests.error_rate': [sample] } })).state).toBe('firing');
+    expect(evaluateTrigger({ ...rule, min_samples: 50 }, measurements({ series: { 'requests.error_rate': [sample] } })).state).toBe('no_data');
   });
 });

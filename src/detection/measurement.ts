@@ -57,6 +57,12 @@ export interface Measurements {
    * first minutes), as a one-sided 99% upper bound: what a `margin` test multiplies.
    */
   baselineQuantile?(signal: string, q: number): number | undefined;
+  /** The baseline's measured quantile q (point estimate), for showing the effective margin. */
+  baselinePoint?(signal: string, q: number): number | undefined;
+  /** The kind of source a configured signal is (`http`, `ingest`, …): carried into the trigger's facts. */
+  signalKind?(signal: string): string | undefined;
+  /** The unit of `<signal>.<metric>` as its source declares it. */
+  metricUnit?(ref: string): 'ratio' | 'ms' | 'count' | undefined;
   /** Where the canary judge keeps its tests between looks (the watcher's, per release); none: replay. */
   judgeMemo?: JudgeMemo | undefined;
   alerts(): ActiveAlert[];

@@ -224,7 +224,7 @@ environments:
     // v2's P95 (≈ 260 ms) is more than 50% above v1's (≈ 145 ms): the margin test is sure of it.
     const margin = watch?.triggers.find((t) => t.trigger === 'p95-margin');
     expect(margin?.state).toBe('firing');
-    expect(margin?.explanation).toMatch(/^canary P95 \+50%: 10% \(240\/2400\) of canary requests slower than \d+ms \(baseline P95 ≤ \d+ms \+ 50%\), 5% allowed; Bayes factor/);
+    expect(margin?.explanation).toMatch(/^canary P95 \+50%: 10% \(240\/2400\) of canary requests slower than \d+ms \(baseline P95 ≤ \d+ms \+ 50%, effective \+\d+(\.\d+)?% over the measured baseline P95 \d+ms\), 5% allowed; Bayes factor/);
     // Outcomes that arrive late for a second the judge has read do not rewrite what it read.
     const judgedSecond = clock.now().getTime() - 30_000;
     for (let i = 0; i < 50; i++) sink.record({ service: 'pulse', environment: 'production', release: 'v2', ok: false, latencyMs: 90, at: judgedSecond });

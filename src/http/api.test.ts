@@ -147,7 +147,10 @@ describe('HTTP API', () => {
     expect(record?.required).toEqual(['environment', 'version']);
     expect(record?.additionalProperties).toBe(false);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/releases/{id}', '/api/v1/tokens/{id}', '/healthz', '/metrics']));
-    const metrics = await call('GET', '/metrics');
+    // Labels name every environment: Prometheus scrapes with a viewer token that has no environment limit.
+    expect((await call('GET', '/metrics')).status).toBe(401);
+    expect((await call('GET', '/metrics', stagingOnly)).status).toBe(403);
+    const metrics = await call('GET', '/metrics', viewer);
     expect(metrics.headers['content-type']).toContain('text/plain');
     expect(metrics.body).toMatch(/ripcord_releases_recorded_total\{service="pulse-messages",environment="production"\} 1/);
     expect(metrics.body).toMatch(/ripcord_http_requests_total\{method="POST",route="\/api\/v1\/releases",status="201"\}/);

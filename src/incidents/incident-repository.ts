@@ -12,6 +12,8 @@ export interface EscalationTimer {
 export interface IncidentFilter {
   service?: string | undefined;
   environment?: string | undefined;
+  /** Only these environments (a token's scope). */
+  environments?: readonly string[] | undefined;
   openOnly?: boolean | undefined;
   /** false: incidents without their timeline entries (for the once-a-second checks that never read them). */
   timeline?: boolean | undefined;

@@ -337,6 +337,9 @@ function applyEvent(incident: Incident, event: RipcordEvent, transition: (to: In
     case 'verdict.changed':
       push('verdict', `Verdict ${event.verdict}: ${event.explanation}`);
       break;
+    case 'detection.blind':
+      push('blind', `Cannot judge since ${event.since.slice(11, 19)}: ${event.explanation}; nothing is rolled back automatically, a person should look`);
+      break;
     case 'decision.made':
       push('decision', `Decision ${event.action}${event.deadline ? ` by ${event.deadline}` : ''}: ${event.explanation}`);
       if (severityRank(event.severity) < severityRank(incident.severity)) incident.severity = event.severity;
@@ -383,6 +386,8 @@ function openingReason(event: RipcordEvent): { severity: Severity; reason: strin
   if (event.type === 'trigger.fired') return { severity: event.severity, reason: `${event.trigger}: ${firstClause(event.explanation)}` };
   if (event.type === 'decision.made') return { severity: event.severity, reason: firstClause(event.explanation) };
   if (event.type === 'rollback.started') return { severity: 'P1', reason: firstClause(event.reason) };
+  // Missing data pages a person: "cannot judge production: Prometheus unreachable: ECONNREFUSED".
+  if (event.type === 'detection.blind') return { severity: event.severity, reason: event.explanation.slice(0, 200) };
   return undefined;
 }
 

@@ -19,8 +19,11 @@ export interface ProviderFixture {
   effects(): Promise<number>;
   /** One valid request per action, to check `describe` for each of them (defaults to `request()` for its action). */
   describeRequests?(): Promise<BaseRequest[]> | BaseRequest[];
-  /** A request that fails, and a secret that its failure must not reveal. */
-  failure?(): Promise<{ request: BaseRequest; secret: string }> | { request: BaseRequest; secret: string };
+  /**
+   * A request that fails, and a secret that its failure must not reveal. Required: the secret must
+   * reach the provider (in the request, or in the config it was built with), or the check proves nothing.
+   */
+  failure(): Promise<{ request: BaseRequest; secret: string }> | { request: BaseRequest; secret: string };
   /**
    * What the platform shows now, read from outside (the router: which version answers real traffic).
    * A count cannot tell "switched to blue once" from "switched to blue twice"; a state can tell a step
@@ -102,6 +105,15 @@ export function runProviderContract(
       expect(new Set(provider.actions).size).toBe(provider.actions.length);
       const requests = [await fixture.request(), ...((await fixture.describeRequests?.()) ?? [])];
       for (const request of requests) expect(provider.actions).toContain(request.action);
+    });
+
+    it('every capability it declares names one of its actions', () => {
+      const { capabilities } = fixture.provider;
+      for (const key of ['previousRelease', 'deploy', 'traffic', 'promote', 'snapshot'] as const) {
+        const action = capabilities?.[key];
+        if (action !== undefined) expect(fixture.provider.actions, `capabilities.${key}`).toContain(action);
+      }
+      if (capabilities?.lifecycle) expect(typeof fixture.provider.open).toBe('function');
     });
 
     it('describe says what it would do, in words, and does nothing observable', async () => {
@@ -205,12 +217,8 @@ export function runProviderContract(
 
     it('errors and results never contain secrets', async () => {
       const result = await fixture.provider.perform(full(await fixture.request(), freshKey()));
-      if (!fixture.failure) {
-        // Nothing secret flows through this provider's requests; the result still must not carry the env.
-        expect(JSON.stringify(result)).not.toMatch(/password|secret=/i);
-        return;
-      }
       const { request, secret } = await fixture.failure();
+      expect(secret.length, 'a secret of at least 4 characters (shorter ones are not redacted)').toBeGreaterThanOrEqual(4);
       registerSecret(secret);
       const error = await fixture.provider.perform(full(request, freshKey())).then(
         () => undefined,

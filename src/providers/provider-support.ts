@@ -34,3 +34,36 @@ export function lastLines(text: string, count = 20): string[] {
     .filter((line) => line.trim() !== '')
     .slice(-count);
 }
+
+/**
+ * Runs a provider's work and rethrows any failure with registered secrets removed from its message
+ * and issues (a value the caller passed in, or a library's message, may carry one).
+ */
+export async function withRedactedErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof RipcordError) {
+      const clean = new RipcordError(error.code, redact(error.message), error.issues.map((issue) => ({ ...issue, path: redact(issue.path), message: redact(issue.message) })));
+      throw clean;
+    }
+    if (error instanceof Error) throw providerError(error.message);
+    throw error;
+  }
+}
+
+/** Waits `ms` (a poll interval, a Retry-After), or rejects as soon as the step's signal aborts. */
+export function waitFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,7 +1,8 @@
 import type { EnvironmentPlan } from '../config/ripcord-config.js';
 import type { RollbackStepConfig, VerifyStepConfig } from '../config/schema/steps-schema.js';
 import { RipcordError } from '../core/errors.js';
-import { previousReleaseActions, providerStepAction } from '../providers/provider-registry.js';
+import { providerStepAction } from '../providers/environment-providers.js';
+import { capabilitiesFor, kindsWith } from '../providers/provider-registry.js';
 import type { PlanStep, StepAction, StepDefinition } from './rollback-plan.js';
 
 export const DEFAULT_STEP_TIMEOUT_MS = 5 * 60_000;
@@ -49,8 +50,9 @@ function rollbackDefinition(env: EnvironmentPlan, config: RollbackStepConfig, pa
 function singleAction(env: EnvironmentPlan, config: SingleRollbackStep, path: string): StepAction {
   if (config === 'previous_release' || (typeof config === 'object' && 'previous_release' in config)) return previousRelease(env, path);
   if ('traffic' in config) {
-    // A router switches traffic; any other platform's "previous release" is its traffic switch.
-    if (env.provider?.kind === 'router') return { provider: 'main', action: 'switch', params: { to: config.traffic.to } };
+    // A provider that shifts traffic does it; for any other platform "previous release" is its traffic switch.
+    const traffic = capabilitiesFor(env.provider).traffic;
+    if (traffic) return { provider: 'main', action: traffic, params: { to: config.traffic.to } };
     return previousRelease(env, path);
   }
   if ('flags_off' in config) return { provider: 'flags', action: 'off', params: { keys: config.flags_off } };
@@ -62,11 +64,11 @@ function singleAction(env: EnvironmentPlan, config: SingleRollbackStep, path: st
 
 function previousRelease(env: EnvironmentPlan, path: string): StepAction {
   const kind = env.provider?.kind;
-  const action = kind ? previousReleaseActions[kind] : undefined;
+  const action = capabilitiesFor(env.provider).previousRelease;
   if (!kind || !action) {
     throw new RipcordError(
       'config_invalid',
-      `${path}: "previous_release" needs environments.${env.name}.provider with a kind that can put a release back (${Object.keys(previousReleaseActions).join(', ')})`,
+      `${path}: "previous_release" needs environments.${env.name}.provider with a kind that can put a release back (${kindsWith('previousRelease').join(', ')})`,
       [{ path: `environments.${env.name}.provider`, message: kind ? `${kind} cannot roll back to a previous release` : 'missing' }],
     );
   }

@@ -1,9 +1,8 @@
 import type { EnvironmentPlan } from '../config/ripcord-config.js';
 import type { Provider } from '../providers/provider.js';
-import { createEnvironmentProviders } from '../providers/provider-registry.js';
+import { createEnvironmentProviders } from '../providers/environment-providers.js';
 import type { ProviderDeps } from '../providers/provider-deps.js';
 import type { PostgresProvider } from '../providers/postgres/postgres-provider.js';
-import { RouterProvider } from '../providers/router/router-provider.js';
 import type { OutcomeSink } from '../signals/request-outcome.js';
 import type { ProviderSet } from './rollback-executor.js';
 import { type VerificationDeps, VerificationProvider } from './verification-provider.js';
@@ -13,17 +12,23 @@ export interface ProviderSetOptions extends ProviderDeps {
   verification?: VerificationDeps | undefined;
   /** Slots other features provide: `flags` (flags_off / flags_set steps) from the flags feature. */
   extra?: Record<string, Provider | undefined> | undefined;
-  /** Where the router sends each proxied request's outcome (the detection module's aggregator). */
+  /** Where a provider that sees requests (the router) sends each one's outcome (the detection module's aggregator). */
   outcomes?: OutcomeSink | undefined;
   service?: string | undefined;
 }
 
 /** Every provider an environment's plan can use, by the slot names plan steps refer to. */
 export function buildProviderSet(env: EnvironmentPlan, options: ProviderSetOptions): ProviderSet {
-  const router = env.provider?.kind === 'router' ? new RouterProvider(env.provider, { outcomes: options.outcomes, service: options.service, environment: env.name, stateDir: options.stateDir }) : undefined;
-  const built = createEnvironmentProviders(router ? { ...env, provider: undefined } : env, { stateDir: options.stateDir, clock: options.clock, configFile: options.configFile });
+  const built = createEnvironmentProviders(env, {
+    stateDir: options.stateDir,
+    clock: options.clock,
+    configFile: options.configFile,
+    outcomes: options.outcomes,
+    service: options.service,
+    environment: env.name,
+  });
   return {
-    main: router ?? built.main,
+    main: built.main,
     command: built.command,
     database: built.database,
     config: built.config,

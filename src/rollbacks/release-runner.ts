@@ -4,7 +4,8 @@ import { RipcordError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { Ledger } from '../deployments/ledger.js';
 import type { ReleaseDetails } from '../deployments/release.js';
-import { deployActions } from '../providers/provider-registry.js';
+import type { Provider } from '../providers/provider.js';
+import { capabilitiesFor, kindsWith } from '../providers/provider-registry.js';
 import type { ProviderSet, RollbackExecutor } from './rollback-executor.js';
 import { toRef } from './rollback-executor.js';
 
@@ -36,12 +37,22 @@ export interface ReleaseRunnerOptions {
   logger?: { info(obj: object, msg: string): void; error(obj: object, msg: string): void } | undefined;
 }
 
-/** The safeguards each provider takes before a release: tag the stable commit, back up the database, snapshot config. */
-const SAFEGUARDS: { slot: string; action: string; params: Record<string, unknown> }[] = [
-  { slot: 'git', action: 'tag', params: {} },
-  { slot: 'database', action: 'backup', params: {} },
-  { slot: 'config', action: 'snapshot', params: {} },
-];
+/**
+ * The safeguards taken before a release: every provider of the environment that declares a snapshot
+ * (tag the stable commit, back up the database, snapshot config, note the platform's current deployment),
+ * once each even when one provider fills several slots.
+ */
+function safeguards(providers: ProviderSet): { slot: string; provider: Provider; action: string }[] {
+  const seen = new Set<Provider>();
+  const list: { slot: string; provider: Provider; action: string }[] = [];
+  for (const [slot, provider] of Object.entries(providers)) {
+    const action = provider?.capabilities?.snapshot;
+    if (!provider || !action || seen.has(provider)) continue;
+    seen.add(provider);
+    list.push({ slot, provider, action });
+  }
+  return list;
+}
 
 /**
  * `ripcord release`: safeguards, deploy through the provider, watch; the executor acts on a rollback
@@ -63,19 +74,17 @@ export class ReleaseRunner {
     const providers = this.options.providers(request.environment);
     const main = providers.main;
     const kind = env.provider?.kind;
-    const deployAction = kind ? deployActions[kind] : undefined;
-    if (!main || !deployAction) throw new RipcordError('config_invalid', `environments.${request.environment}.provider cannot deploy (kinds that can: ${Object.keys(deployActions).join(', ')})`);
+    const deployAction = capabilitiesFor(env.provider).deploy;
+    if (!main || !deployAction) throw new RipcordError('config_invalid', `environments.${request.environment}.provider cannot deploy (kinds that can: ${kindsWith('deploy').join(', ')})`);
 
     const release = await ledger.record({ service: config.service, environment: request.environment, version: request.version, commit: request.commit, status: 'deploying' }, request.actor);
     const signal = AbortSignal.timeout(10 * 60_000);
     const log = (message: string, data?: Record<string, unknown>) => this.options.logger?.info({ releaseId: release.id, ...data }, message);
     const previous = release.previousReleaseId ? await ledger.get(release.previousReleaseId) : undefined;
-    for (const safeguard of SAFEGUARDS) {
-      const provider = providers[safeguard.slot];
-      if (!provider) continue;
-      const result = await provider.perform({
+    for (const safeguard of safeguards(providers)) {
+      const result = await safeguard.provider.perform({
         action: safeguard.action,
-        params: safeguard.params,
+        params: {},
         release: toRef(previous ?? release),
         target: toRef(release),
         idempotencyKey: `release:${release.id}:${safeguard.slot}`,
@@ -109,8 +118,9 @@ export class ReleaseRunner {
     // Unhealthy: the policy acts on it. Inconclusive: a person looks; only a healthy (or unwatched) release is verified.
     if (watch && watch.releaseId === release.id && watch.verdict !== 'healthy') return;
     const main = this.options.providers(release.environment).main;
-    if (main?.kind === 'router') {
-      await main.perform({ action: 'switch', params: { to: release.version }, release: toRef(release), target: toRef(release), idempotencyKey: `promote:${release.id}`, signal: AbortSignal.timeout(60_000), log: () => undefined });
+    const promote = main?.capabilities?.promote;
+    if (main && promote) {
+      await main.perform({ action: promote, params: { to: release.version }, release: toRef(release), target: toRef(release), idempotencyKey: `promote:${release.id}`, signal: AbortSignal.timeout(60_000), log: () => undefined });
     }
     const explanation = watch ? `${watch.verdict}: ${watch.explanation}` : 'no signals configured';
     await this.options.ledger.transition(release.id, 'verified', request.actor, `watched ${Math.round(request.watchMs / 1000)}s: ${explanation}`);

@@ -144,8 +144,8 @@ export class RollbackExecutor {
     return plan;
   }
 
-  async list(filter: { environment?: string | undefined; limit?: number | undefined } = {}): Promise<RollbackPlan[]> {
-    return this.options.repository.listPlans({ service: this.options.config.service, environment: filter.environment, limit: Math.min(filter.limit ?? 20, 200) });
+  async list(filter: { environment?: string | undefined; environments?: readonly string[] | undefined; limit?: number | undefined } = {}): Promise<RollbackPlan[]> {
+    return this.options.repository.listPlans({ service: this.options.config.service, environment: filter.environment, environments: filter.environments, limit: Math.min(filter.limit ?? 20, 200) });
   }
 
   /** On start: continue every plan a crash (or a lost lease) left unfinished. */

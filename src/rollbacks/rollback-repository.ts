@@ -10,7 +10,7 @@ export interface RollbackRepository {
   updateStep(planId: string, index: number, patch: StepPatch): Promise<void>;
   getPlan(id: string): Promise<RollbackPlan | undefined>;
   /** Newest first. */
-  listPlans(filter: { service?: string | undefined; environment?: string | undefined; statuses?: readonly PlanStatus[] | undefined; limit: number }): Promise<RollbackPlan[]>;
+  listPlans(filter: { service?: string | undefined; environment?: string | undefined; environments?: readonly string[] | undefined; statuses?: readonly PlanStatus[] | undefined; limit: number }): Promise<RollbackPlan[]>;
   /**
    * Takes or renews the named lease for `holder` until `expiresAt` when it is free, expired or already
    * held by `holder`. Returns whether `holder` holds it now. Atomic across processes and servers.

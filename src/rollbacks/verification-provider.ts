@@ -115,7 +115,15 @@ export class VerificationProvider implements Provider {
       if (watch?.verdict === 'unhealthy' && (watch.releaseId === undefined || watch.releaseId === request.release.id)) throw new RipcordError('unavailable', `turned unhealthy during the observation window: ${watch.explanation}`);
     }
     const watch = this.deps.signals?.verdict(request.release.service, request.release.environment);
-    return { summary: `observed ${Math.round(windowMs / 1000)}s: ${watch ? `${watch.verdict} (${watch.explanation})` : 'no signals configured'}` };
+    const seconds = Math.round(windowMs / 1000);
+    // Recovery is proved by a healthy verdict about the restored release; "cannot judge" proves nothing.
+    if (watch && watch.releaseId !== undefined && watch.releaseId !== request.release.id) {
+      throw new RipcordError('unavailable', `observed ${seconds}s but the watcher has not judged ${request.release.version} yet, so recovery is not proved`);
+    }
+    if (watch && watch.verdict !== 'healthy') {
+      throw new RipcordError('unavailable', `observed ${seconds}s but the verdict is ${watch.verdict}, so recovery is not proved: ${watch.explanation}`);
+    }
+    return { summary: `observed ${seconds}s: ${watch ? `${watch.verdict} (${watch.explanation})` : 'no signals configured'}` };
   }
 }
 

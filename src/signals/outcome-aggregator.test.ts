@@ -40,3 +40,17 @@ describe('OutcomeAggregator', () => {
     expect(agg.window('s', 'e', ['canary'], 0, at + 10_000).total).toBe(0);
   });
 });
+
+describe('OutcomeAggregator.requeue', () => {
+  it('hands refused rollups to the next drain again, with outcomes added in between', () => {
+    const agg = new OutcomeAggregator(1000);
+    const at = 1_800_000_000_000;
+    agg.record({ service: 's', environment: 'e', release: 'v2', ok: false, latencyMs: 10, at });
+    const refused = agg.drainRollups(at + 1);
+    expect(refused.map((r) => [r.total, r.errors])).toEqual([[1, 1]]);
+    expect(agg.drainRollups(at + 1)).toEqual([]);
+    agg.requeue(refused);
+    agg.record({ service: 's', environment: 'e', release: 'v2', ok: true, latencyMs: 10, at: at + 5 });
+    expect(agg.drainRollups(at + 10).map((r) => [r.bucketStart, r.total, r.errors])).toEqual([[at, 2, 1]]);
+  });
+});

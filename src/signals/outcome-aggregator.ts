@@ -171,6 +171,21 @@ export class OutcomeAggregator implements OutcomeSink {
     return rollups;
   }
 
+  /**
+   * Marks drained rollups dirty again when the store refused them (database away), so the next drain
+   * writes them: the buckets are still in memory (unless past retention), with any outcomes added since.
+   */
+  requeue(rollups: OutcomeRollup[]): void {
+    for (const rollup of rollups) {
+      const k = key(rollup.service, rollup.environment, rollup.release);
+      const bucket = this.series.get(k)?.buckets.get(rollup.bucketStart);
+      if (bucket && !this.dirty.has(bucket)) {
+        this.dirty.add(bucket);
+        this.dirtyOwner.set(bucket, k);
+      }
+    }
+  }
+
   /** Puts persisted rollups back in memory after a restart. */
   restore(rollups: OutcomeRollup[]): void {
     for (const rollup of rollups) {

@@ -14,7 +14,7 @@ import { openStore, type Store } from './open-store.js';
 const unhealthy: Verdict = {
   state: 'unhealthy',
   explanation: 'P1 canary judge: canary error rate 7.9% (41/519) vs baseline 1.1% (52/4731); Bayes factor 1,240 ≥ 1,000',
-  firing: [{ trigger: 'canary judge', kind: 'canary', severity: 'P1', state: 'firing', explanation: 'canary error rate 7.9%', values: { bf: 1240 } }],
+  firing: [{ trigger: 'canary judge', kind: 'canary', severity: 'P1', state: 'firing', explanation: 'canary error rate 7.9%', values: { bf: 1240 }, facts: [] }],
   triggers: [],
 };
 

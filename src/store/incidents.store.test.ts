@@ -3,7 +3,6 @@ import { ManualClock } from '../core/clock.js';
 import { EventBus } from '../core/events.js';
 import { IncidentService } from '../incidents/incident-service.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../test-support/databases.js';
-import { signingKey } from './signing-keys.js';
 import { listAudit } from './audit-store.js';
 import { KyselyIncidentRepository } from './kysely-incident-repository.js';
 import { openStore, type Store } from './open-store.js';
@@ -70,13 +69,6 @@ describe.each(DIALECTS)('incident store on %s', (dialect) => {
     expect([first, second].filter(Boolean)).toHaveLength(1);
     expect((await repo.dueTimers('2026-03-01T14:35:30.000Z')).map((t) => t.incidentId)).not.toContain('inc_c');
     expect((await repo.dueTimers('2026-03-01T14:36:00.000Z')).find((t) => t.incidentId === 'inc_c')?.dueAt).toBe('2026-03-01T14:36:00.000Z');
-  });
-
-  it('makes a signing key once and gives every caller the same one', async () => {
-    const keys = await Promise.all([signingKey(store.db, 'ack-links', new Date()), signingKey(store.db, 'ack-links', new Date())]);
-    expect(keys[0]).toMatch(/^[0-9a-f]{64}$/);
-    expect(keys[1]).toBe(keys[0]);
-    expect(await signingKey(store.db, 'other', new Date())).not.toBe(keys[0]);
   });
 
   it('lets one of two servers claim a periodic update, and keeps the claimed time', async () => {

@@ -72,10 +72,11 @@ export class KyselyDecisionRepository implements DecisionRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async list(filter: { service?: string | undefined; environment?: string | undefined; limit: number }): Promise<Decision[]> {
+  async list(filter: { service?: string | undefined; environment?: string | undefined; environments?: readonly string[] | undefined; limit: number }): Promise<Decision[]> {
     let query = this.db.selectFrom('decisions').selectAll();
     if (filter.service) query = query.where('service', '=', filter.service);
     if (filter.environment) query = query.where('environment', '=', filter.environment);
+    if (filter.environments) query = query.where('environment', 'in', filter.environments.length ? [...filter.environments] : ['\u0000none']);
     const rows = await query.orderBy('made_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
     return rows.map(toDecision);
   }

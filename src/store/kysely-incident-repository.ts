@@ -80,6 +80,7 @@ export class KyselyIncidentRepository implements IncidentRepository {
     let query = this.db.selectFrom('incidents').selectAll().orderBy('id');
     if (filter.service) query = query.where('service', '=', filter.service);
     if (filter.environment) query = query.where('environment', '=', filter.environment);
+    if (filter.environments) query = query.where('environment', 'in', filter.environments.length ? [...filter.environments] : ['\u0000none']);
     if (filter.openOnly) query = query.where('status', '!=', 'resolved');
     const rows = await query.execute();
     const timelines = filter.timeline === false ? new Map<string, TimelineEntry[]>() : await this.timeline(rows.map((r) => r.id));

@@ -120,6 +120,7 @@ export class KyselyLedgerRepository implements LedgerRepository {
     let query = this.db.selectFrom('releases').selectAll();
     if (filter.service) query = query.where('service', '=', filter.service);
     if (filter.environment) query = query.where('environment', '=', filter.environment);
+    if (filter.environments) query = query.where('environment', 'in', filter.environments.length ? [...filter.environments] : ['\u0000none']);
     if (filter.statuses) query = query.where('status', 'in', [...filter.statuses]);
     const before = filter.before;
     if (before) {

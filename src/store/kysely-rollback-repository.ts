@@ -122,10 +122,11 @@ export class KyselyRollbackRepository implements RollbackRepository {
     return row ? toPlan(row, await this.stepsOf(id)) : undefined;
   }
 
-  async listPlans(filter: { service?: string | undefined; environment?: string | undefined; statuses?: readonly PlanStatus[] | undefined; limit: number }): Promise<RollbackPlan[]> {
+  async listPlans(filter: { service?: string | undefined; environment?: string | undefined; environments?: readonly string[] | undefined; statuses?: readonly PlanStatus[] | undefined; limit: number }): Promise<RollbackPlan[]> {
     let query = this.db.selectFrom('rollback_plans').selectAll();
     if (filter.service) query = query.where('service', '=', filter.service);
     if (filter.environment) query = query.where('environment', '=', filter.environment);
+    if (filter.environments) query = query.where('environment', 'in', filter.environments.length ? [...filter.environments] : ['\u0000none']);
     if (filter.statuses?.length) query = query.where('status', 'in', [...filter.statuses]);
     const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
     return Promise.all(rows.map(async (row) => toPlan(row, await this.stepsOf(row.id))));

@@ -67,6 +67,11 @@ export class KyselyTokenRepository implements TokenRepository {
     return Number(row.count);
   }
 
+  async revokedSince(at: string): Promise<{ id: string; revokedAt: string }[]> {
+    const rows = await this.db.selectFrom('api_tokens').select(['id', 'revoked_at']).where('revoked_at', '>=', at).execute();
+    return rows.map((row) => ({ id: row.id, revokedAt: row.revoked_at as string }));
+  }
+
   async upsertBootstrap(token: ApiToken, hash: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const existing = await trx.selectFrom('api_tokens').select(['id', 'token_hash']).where('name', '=', token.name).where('revoked_at', 'is', null).execute();

@@ -2,32 +2,8 @@ import type { Command } from 'commander';
 import { optionalConfig } from '../config-file.js';
 import { print } from '../output.js';
 import { VERSION } from '../../version.js';
-import { RipcordError } from '../../core/errors.js';
-import { parseDuration } from '../../core/duration.js';
-
-/** `--watch-interval 1s` (or RIPCORD_WATCH_INTERVAL_MS): how often the watcher judges every live release. */
-function watchInterval(flag: string | undefined): number | undefined {
-  if (flag !== undefined) {
-    const ms = parseDuration(flag);
-    if (ms === undefined || ms < 100) throw new RipcordError('usage', `--watch-interval: "${flag}" is not a duration of at least 100ms; write it like 1s or 5s`);
-    return ms;
-  }
-  return Number(process.env.RIPCORD_WATCH_INTERVAL_MS) || undefined;
-}
-
-/** `https://app.example.com,https://admin.example.com` → origins; each must be a bare origin (scheme://host[:port]). */
-function corsOrigins(list: string | undefined): string[] | undefined {
-  if (!list) return undefined;
-  return list
-    .split(',')
-    .map((o) => o.trim())
-    .filter(Boolean)
-    .map((origin) => {
-      const parsed = URL.canParse(origin) ? new URL(origin) : undefined;
-      if (!parsed || parsed.origin !== origin) throw new RipcordError('usage', `--cors-origin: "${origin}" is not an origin; write it like https://app.example.com (no path, no trailing slash)`);
-      return origin;
-    });
-}
+import type { ServeFlags } from '../../config/runtime-settings.js';
+import type { LoadedSecretKey } from '../../store/secret-key.js';
 
 export function registerServe(program: Command): void {
   program
@@ -41,33 +17,54 @@ export function registerServe(program: Command): void {
     .option('--ofrep-rate-limit <n>', 'OFREP evaluations per second per app token before 429 (default 5000)')
     .option('--watch-interval <duration>', 'how often the watcher reads signals and judges every live release (default 5s; env RIPCORD_WATCH_INTERVAL_MS)')
     .option('--cors-origin <origins>', 'browser apps\' origins allowed to call OFREP, the flag stream, the banner and /status, comma-separated (env RIPCORD_CORS_ORIGINS)')
+    .option('--public-url <url>', 'the URL apps and people reach this server at, e.g. https://ripcord.example.com (env RIPCORD_PUBLIC_URL)')
+    .option('--auth-failure-limit <n>', 'failed authentications per minute per client address before 429 (default 20; env RIPCORD_AUTH_FAILURE_LIMIT)')
+    .option('--stream-limit-per-token <n>', 'open flag/OFREP streams per token before 429 (default 100; env RIPCORD_STREAM_LIMIT_PER_TOKEN)')
+    .option('--stream-limit <n>', 'open flag/OFREP streams on this server before 429 (default 10000; env RIPCORD_STREAM_LIMIT)')
+    .option('--secret-key-file <file>', 'the key that seals signing keys in the store, made on first start (default ~/.config/ripcord/secret.key; env RIPCORD_SECRET_KEY_FILE, or the key itself in RIPCORD_SECRET_KEY)')
     .addHelpText('after', '\nExample:\n  ripcord serve --config ripcord.yaml --port 4747\n  RIPCORD_ADMIN_TOKEN=rcp_… ripcord serve --database postgres://127.0.0.1/ripcord')
-    .action(async (options: { config?: string; port: string; host: string; dataDir: string; database?: string; ofrepRateLimit?: string; corsOrigin?: string; watchInterval?: string }) => {
-      const port = Number(options.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RipcordError('usage', `--port must be a number from 0 to 65535, not "${options.port}"`);
+    .action(async (options: ServeFlags & { config?: string; host: string; dataDir: string }) => {
+      // Every flag and RIPCORD_* variable is checked before anything starts; all problems at once.
+      // The server's modules load only when serving (ADR 0003).
+      const [{ requireRuntimeSettings }, { createLogger }, { loadSecretKey, secretKeyFrom }, { createApp, listen }] = await Promise.all([
+        import('../../config/runtime-settings.js'),
+        import('../../logger.js'),
+        import('../../store/secret-key.js'),
+        import('../../app.js'),
+      ]);
+      const settings = requireRuntimeSettings(options);
       const config = await optionalConfig(options.config);
-      // The server's modules load only when serving.
-      const { createApp, listen } = await import('../../app.js');
+      const logger = createLogger({ level: settings.logLevel });
+      const secret: LoadedSecretKey = settings.secretKey ? { key: secretKeyFrom(settings.secretKey, 'RIPCORD_SECRET_KEY'), warnings: [] } : loadSecretKey({ env: {}, file: settings.secretKeyFile });
+      for (const warning of secret.warnings) logger.warn(warning);
       const app = await createApp({
         config,
-        databaseUrl: options.database ?? process.env.RIPCORD_DATABASE_URL,
+        logger,
+        databaseUrl: settings.databaseUrl,
         dataDir: options.dataDir,
         configFile: config ? (options.config ?? 'ripcord.yaml') : undefined,
-        watchIntervalMs: watchInterval(options.watchInterval),
-        rollbackCooldownMs: process.env.RIPCORD_ROLLBACK_COOLDOWN_MS ? Number(process.env.RIPCORD_ROLLBACK_COOLDOWN_MS) : undefined,
-        adminToken: process.env.RIPCORD_ADMIN_TOKEN || undefined,
-        ofrepRateLimit: options.ofrepRateLimit ? Number(options.ofrepRateLimit) : undefined,
-        corsOrigins: corsOrigins(options.corsOrigin ?? process.env.RIPCORD_CORS_ORIGINS),
+        watchIntervalMs: settings.watchIntervalMs,
+        rollbackCooldownMs: settings.rollbackCooldownMs,
+        rollbackLeaseMs: settings.rollbackLeaseMs,
+        adminToken: settings.adminToken,
+        ofrepRateLimit: settings.ofrepRateLimit,
+        corsOrigins: settings.corsOrigins,
+        secretKey: secret.key,
+        publicUrl: settings.publicUrl,
+        authFailureLimit: settings.authFailureLimit,
+        streamLimitPerToken: settings.streamLimitPerToken,
+        streamLimit: settings.streamLimit,
       });
-      const url = await listen(app, { host: options.host, port });
+      const url = await listen(app, { host: options.host, port: settings.port });
       print(`ripcord ${VERSION} — ${config ? `rollback plan of ${config.service} (${Object.keys(config.environments).join(', ')})` : 'no ripcord.yaml loaded (ledger and API only; see ripcord init)'}`);
       print(`store:     ${app.store.dialect} at ${app.store.location}`);
+      print(`secret key: ${secret.key.id} from ${secret.key.source}${secret.generated ? ' (made now: servers sharing this store need a copy of it)' : ''}`);
       print(`listening: ${url}  (API ${url}/api/v1, OpenAPI ${url}/api/v1/openapi.json)`);
       if (app.generatedAdminToken) {
         print(`admin token (shown once, keep it safe): ${app.generatedAdminToken}`);
         print(`  try: RIPCORD_SERVER=${url} RIPCORD_TOKEN=<token> ripcord status`);
       } else {
-        print(process.env.RIPCORD_ADMIN_TOKEN ? 'admin token: from RIPCORD_ADMIN_TOKEN' : 'admin token: created on first start (ripcord token create --role admin to make another)');
+        print(settings.adminToken ? 'admin token: from RIPCORD_ADMIN_TOKEN' : 'admin token: created on first start (ripcord token create --role admin to make another)');
       }
       const stop = async (signal: string) => {
         app.logger.info({ signal }, 'shutting down');

@@ -66,6 +66,11 @@ export function registerWatch(program: Command): void {
   )
     .addHelpText('after', '\nExample:\n  RIPCORD_SERVER=http://127.0.0.1:4747 RIPCORD_TOKEN=rcp_… ripcord watch production\n  ripcord watch production --once --json')
     .action(async (environment: string, options: WatchOptions) => {
+      // `ripcord watch production | head`: the reader went away, which is an ending, not an error.
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EPIPE') process.exit(0);
+        throw error;
+      });
       const interval = Number(options.interval);
       if (!(interval > 0)) throw new RipcordError('usage', `--interval must be a positive number of seconds, not "${options.interval}"`);
       for (;;) {
@@ -73,7 +78,11 @@ export function registerWatch(program: Command): void {
         if (options.json) printJson(watch);
         else printWatch(watch);
         if (options.once) {
-          if (watch.verdict === 'unhealthy') process.exitCode = 1;
+          // Exit 1 by way of an error, so no wrapper can overwrite it: a CI step can gate on the verdict.
+          if (watch.verdict === 'unhealthy') {
+            const decision = watch.decision ? `; decision ${watch.decision.id}: ${watch.decision.severity} ${watch.decision.action} (${watch.decision.status})` : '';
+            throw new RipcordError('unavailable', `${watch.service}/${watch.environment} ${watch.version} is unhealthy${decision}`);
+          }
           return;
         }
         if (!options.json) print('—'.repeat(40));

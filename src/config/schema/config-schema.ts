@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { flagDefinitionSchema, flagKeyField } from '../../flags/flag-definition.js';
 import { slugField } from './fields.js';
 import { incidentsSchema, peopleSchema } from './incidents-schema.js';
+import { detectionSettingsSchema } from './detection-schema.js';
 import { configFilesSchema, databaseSchema, gitSettingsSchema } from './environment-extras-schema.js';
 import { escalationSchema, notifierSchema } from './notify-schema.js';
 import { policySchema } from './policy-schema.js';
@@ -15,6 +16,8 @@ export const environmentSchema = z.strictObject({
   signals: z.record(slugField, signalSchema).optional(),
   /** Omitted: the seeds' triggers for the signals this environment has (see config/defaults.ts). */
   triggers: z.array(triggerSchema).optional(),
+  /** Paging when the environment cannot be judged; see detection-schema.ts. */
+  detection: detectionSettingsSchema.optional(),
   rollback: z.array(rollbackStepSchema).optional(),
   verify: z.array(verifyStepSchema).optional(),
   notify: z.array(notifierSchema).optional(),

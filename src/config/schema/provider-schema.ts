@@ -1,77 +1,18 @@
 import { z } from 'zod';
-import { durationField, urlField } from './fields.js';
+import { providerDefinitions } from '../../providers/provider-kinds.js';
 
 /**
- * One entry per platform ripcord can act on. The schema is here so `validate` knows every kind;
- * each provider's code lives in src/providers/<kind>/ and reads its part of this config.
+ * `provider: { kind, … }`: composed from each provider's own schema (src/providers/<kind>/<kind>-config.ts),
+ * in the order of the one kinds list, so validation accepts exactly the kinds ripcord can build.
  */
-export const providerSchemas = {
-  /** In-memory double used by the demo, the docs and the tests. */
-  memory: z.strictObject({ kind: z.literal('memory') }),
-  command: z.strictObject({
-    kind: z.literal('command'),
-    deploy: z.string().min(1),
-    rollback: z.string().min(1).optional(),
-    cwd: z.string().optional(),
-    env: z.record(z.string(), z.string()).optional(),
-    timeout: durationField.optional(),
-  }),
-  router: z.strictObject({
-    kind: z.literal('router'),
-    listen: z.string().regex(/^[\w.-]*:\d+$/, { error: 'expected host:port like 127.0.0.1:8080' }),
-    upstreams: z.record(z.string(), urlField).optional(),
-    drain: durationField.optional(),
-  }),
-  process: z.strictObject({
-    kind: z.literal('process'),
-    command: z.string().min(1),
-    cwd: z.string().optional(),
-    env: z.record(z.string(), z.string()).optional(),
-    port: z.number().int().min(1).max(65535).optional(),
-    health: z.string().optional(),
-  }),
-  git: z.strictObject({
-    kind: z.literal('git'),
-    repository: z.string().min(1),
-    branch: z.string().min(1).optional(),
-    remote: z.string().min(1).optional(),
-    force: z.boolean().optional(),
-  }),
-  vercel: z.strictObject({
-    kind: z.literal('vercel'),
-    project: z.string().min(1),
-    token: z.string().min(1),
-    team: z.string().optional(),
-    api: urlField.optional(),
-  }),
-  netlify: z.strictObject({ kind: z.literal('netlify'), site: z.string().min(1), token: z.string().min(1), api: urlField.optional() }),
-  render: z.strictObject({ kind: z.literal('render'), service: z.string().min(1), token: z.string().min(1), api: urlField.optional() }),
-  kubernetes: z.strictObject({
-    kind: z.literal('kubernetes'),
-    deployment: z.string().min(1),
-    namespace: z.string().optional(),
-    context: z.string().optional(),
-  }),
-  docker: z.strictObject({ kind: z.literal('docker'), container: z.string().min(1), image: z.string().min(1) }),
-  's3-cloudfront': z.strictObject({
-    kind: z.literal('s3-cloudfront'),
-    bucket: z.string().min(1),
-    backup_bucket: z.string().min(1),
-    distribution: z.string().min(1),
-    region: z.string().optional(),
-  }),
-} as const;
+type Definition = (typeof providerDefinitions)[number];
+export type ProviderKind = Definition['kind'];
+export const PROVIDER_KINDS = providerDefinitions.map((definition) => definition.kind) as ProviderKind[];
 
-export type ProviderKind = keyof typeof providerSchemas;
-export const PROVIDER_KINDS = Object.keys(providerSchemas) as ProviderKind[];
+const schemas = providerDefinitions.map((definition) => definition.schema) as unknown as [Definition['schema'], ...Definition['schema'][]];
 
-export const providerSchema = z.discriminatedUnion(
-  'kind',
-  Object.values(providerSchemas) as unknown as [
-    (typeof providerSchemas)[ProviderKind],
-    ...(typeof providerSchemas)[ProviderKind][],
-  ],
-  { error: `expected provider.kind to be one of: ${PROVIDER_KINDS.join(', ')}` },
-);
+export const providerSchema = z.discriminatedUnion('kind', schemas, {
+  error: `expected provider.kind to be one of the kinds ripcord can act through: ${PROVIDER_KINDS.join(', ')}`,
+});
 
 export type ProviderConfig = z.output<typeof providerSchema>;

@@ -15,6 +15,11 @@ const common = {
    * `data_loss` make the decision P0 (immediate rollback); `major_feature` makes it "assess".
    */
   impact: z.enum(['service_down', 'data_loss', 'major_feature', 'minor']).optional(),
+  /**
+   * Threshold and baseline rules: the fewest requests behind a value for the rule to judge it (default 100
+   * for a rate, 400 for a P95/P99); below, the rule is inconclusive, not firing.
+   */
+  min_samples: z.number().int().min(1).optional(),
 };
 
 /** "Error rate > 5% for 5 consecutive minutes". */

@@ -11,6 +11,11 @@ import { serviceOf } from './release-routes.js';
 /** At most this many outcomes per batch; the client helper sends smaller ones. */
 export const MAX_INGEST_BATCH = 10_000;
 
+/** The end of JavaScript's Date range. */
+const MAX_TIME_MS = 8.64e15;
+/** Outcomes stamped further ahead of the server's clock than this are refused (clock skew is minutes, not days). */
+const MAX_FUTURE_MS = 86_400_000;
+
 const outcomeSchema = z.object({
   /** The release (version or id) that served the request, or the arm. */
   release: z.string().min(1).max(128).optional(),
@@ -20,7 +25,7 @@ const outcomeSchema = z.object({
   latency_ms: z.number().nonnegative(),
   route: z.string().max(500).optional(),
   /** Epoch ms or ISO time; default: when the server received it. */
-  at: z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).optional(),
+  at: z.union([z.number().int().nonnegative().max(MAX_TIME_MS), z.iso.datetime({ offset: true })]).optional(),
 });
 
 const ingestBody = z.strictObject({
@@ -78,6 +83,24 @@ export const environmentWatchSchema = z.object({
   updatedAt: z.string(),
 });
 
+/** The label that names an alert's environment (Alertmanager's convention, or the short form). */
+const environmentLabel = (alert: { labels: Record<string, string> }): string | undefined => alert.labels.environment ?? alert.labels.env;
+
+/**
+ * The environments a delivery's alerts name. An alert without an environment label matches every
+ * environment whose `match` it fits, so only an unlimited token may send one — or a token limited to
+ * one environment, for which the alert is taken as that environment's.
+ */
+export function alertEnvironments(body: unknown, scope: readonly string[] | undefined): readonly string[] | 'all' {
+  const named = new Set<string>();
+  for (const alert of (body as z.output<typeof alertmanagerBody>).alerts) {
+    const environment = environmentLabel(alert) ?? (scope?.length === 1 ? scope[0] : undefined);
+    if (environment === undefined) return 'all';
+    named.add(environment);
+  }
+  return [...named];
+}
+
 function checkEnvironment(config: RipcordConfig | undefined, environment: string, field: string): void {
   if (config && !config.environments[environment]) {
     throw new RipcordError('not_found', `environment "${environment}" is not in ripcord.yaml (known: ${Object.keys(config.environments).join(', ')})`, [{ path: field, message: 'unknown environment' }]);
@@ -96,6 +119,7 @@ export function detectionRoutes(deps: { detection?: DetectionModule | undefined;
       summary: 'Push a batch of request outcomes (gzip accepted) for the canary judge and the request triggers',
       tag: 'signals',
       role: 'ingest',
+      acts: { on: 'environment', in: 'body', field: 'environment' },
       body: ingestBody,
       response: z.object({ accepted: z.number() }),
       status: 202,
@@ -119,6 +143,10 @@ export function detectionRoutes(deps: { detection?: DetectionModule | undefined;
             route: o.route,
             at: o.at === undefined ? received : typeof o.at === 'number' ? o.at : Date.parse(o.at),
           };
+          const at = (outcomes[i] as RequestOutcome).at;
+          if (!Number.isFinite(at) || at > received + MAX_FUTURE_MS) {
+            throw new RipcordError('invalid_input', `body.outcomes.${i}.at: more than a day ahead of the server's clock (${new Date(received).toISOString()})`, [{ path: `body.outcomes.${i}.at`, message: 'more than a day in the future' }]);
+          }
         }
         // Validated whole before any is recorded: a bad batch records nothing.
         module.aggregator.recordMany(outcomes);
@@ -131,10 +159,14 @@ export function detectionRoutes(deps: { detection?: DetectionModule | undefined;
       summary: "Alertmanager's webhook (payload version 4): firing alerts fire alert triggers, resolved ones end them",
       tag: 'signals',
       role: 'ingest',
+      acts: { on: 'environments', named: ({ body }, scope) => alertEnvironments(body, scope) },
       body: alertmanagerBody,
       response: z.object({ firing: z.number(), resolved: z.number() }),
-      handler: async ({ body }) => {
-        const result = module.alerts.apply(body.alerts, module.clock.now().getTime());
+      handler: async ({ body, scope }) => {
+        // A token limited to one environment speaks for it: its unlabelled alerts are that environment's.
+        const only = scope?.length === 1 ? scope[0] : undefined;
+        const alerts = only ? body.alerts.map((alert) => (environmentLabel(alert) ? alert : { ...alert, labels: { ...alert.labels, environment: only } })) : body.alerts;
+        const result = module.alerts.apply(alerts, module.clock.now().getTime());
         void module.detection.tick().catch(() => undefined);
         return result;
       },
@@ -145,6 +177,7 @@ export function detectionRoutes(deps: { detection?: DetectionModule | undefined;
       summary: 'Count a user-reported bug against an environment (the seeds: "> 10 in 1 hour")',
       tag: 'signals',
       role: 'ingest',
+      acts: { on: 'environment', in: 'body', field: 'environment' },
       body: z.strictObject({
         service: nameField.optional(),
         environment: nameField,
@@ -169,6 +202,7 @@ export function detectionRoutes(deps: { detection?: DetectionModule | undefined;
       summary: "The watcher's live verdict for an environment: triggers, signal values, decision",
       tag: 'detection',
       role: 'viewer',
+      acts: { on: 'environment', in: 'params', field: 'environment' },
       params: z.strictObject({ environment: nameField }),
       query: z.strictObject({ service: nameField.optional() }),
       response: environmentWatchSchema,
@@ -185,9 +219,10 @@ export function detectionRoutes(deps: { detection?: DetectionModule | undefined;
       summary: 'Decisions made by the policy, newest first',
       tag: 'decisions',
       role: 'viewer',
+      acts: { on: 'list', in: 'query', field: 'environment' },
       query: z.strictObject({ service: nameField.optional(), environment: nameField.optional(), limit: limitField }),
       response: z.object({ decisions: z.array(decisionSchema) }),
-      handler: async ({ query }) => ({ decisions: await module.decisions.list(query) }),
+      handler: async ({ query, scope }) => ({ decisions: await module.decisions.list({ ...query, environments: scope }) }),
     }),
     defineRoute({
       method: 'GET',
@@ -195,6 +230,7 @@ export function detectionRoutes(deps: { detection?: DetectionModule | undefined;
       summary: 'One decision with its inputs',
       tag: 'decisions',
       role: 'viewer',
+      acts: { on: 'decision', param: 'id' },
       params: z.strictObject({ id: z.string().min(1).max(100) }),
       response: decisionSchema,
       handler: async ({ params }) => module.decisions.get(params.id),
@@ -206,6 +242,7 @@ export function detectionRoutes(deps: { detection?: DetectionModule | undefined;
         summary: verb === 'approve' ? 'Approve a pending decision (e.g. rollback after approval)' : 'Veto a decision before it is acted on',
         tag: 'decisions',
         role: 'operator',
+        acts: { on: 'decision', param: 'id' },
         params: z.strictObject({ id: z.string().min(1).max(100) }),
         body: z.strictObject({ reason: z.string().max(2000).optional() }).optional(),
         response: decisionSchema,

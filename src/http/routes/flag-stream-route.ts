@@ -1,14 +1,10 @@
 import { z } from 'zod';
-import { roleAllows } from '../../auth/roles.js';
-import type { TokenService } from '../../auth/token-service.js';
 import type { RipcordConfig } from '../../config/ripcord-config.js';
-import { RipcordError } from '../../core/errors.js';
 import type { FlagChange } from '../../flags/flag-definition.js';
 import type { FlagService } from '../../flags/flag-service.js';
-import { verifyStreamAccess } from '../../flags/stream-access.js';
-import { type Clock, systemClock } from '../../core/clock.js';
 import type { ApiToken } from '../../auth/token-service.js';
 import { defineRoute } from '../api-route.js';
+import type { StreamRegistry } from '../stream-registry.js';
 import { nameField } from './api-schemas.js';
 import { serviceOf } from './release-routes.js';
 
@@ -23,42 +19,43 @@ const HEARTBEAT_MS = 15_000;
  * Readable with a `flags` token of the environment or any viewer token, sent as a bearer header or, for
  * browsers' EventSource, as the signed `access` parameter of the URL the OFREP bulk answer advertises.
  */
-export function flagStreamRoutes(deps: { flags: FlagService; tokens: TokenService; config?: RipcordConfig | undefined; streamSecret?: string | undefined; clock?: Clock | undefined }) {
-  const reader = async (bearer: string | undefined, access: string | undefined, environment: string): Promise<ApiToken> => {
-    if (bearer) {
-      const token = await deps.tokens.authenticate(bearer);
-      if (!token) throw new RipcordError('unauthorized', 'the bearer token is unknown or revoked');
-      return token;
-    }
-    if (access && deps.streamSecret) {
-      const check = verifyStreamAccess(deps.streamSecret, access, environment, (deps.clock ?? systemClock).now());
-      if (!check.ok) throw new RipcordError('unauthorized', `cannot open this stream: ${check.reason}`);
-      const token = await deps.tokens.active(check.tokenId);
-      if (!token) throw new RipcordError('unauthorized', 'cannot open this stream: the token it was issued to is revoked');
-      return token;
-    }
-    throw new RipcordError('unauthorized', 'this stream needs a bearer token (a flags token of the environment, or a viewer token)');
-  };
+export function flagStreamRoutes(deps: { flags: FlagService; streams: StreamRegistry; config?: RipcordConfig | undefined }) {
   return [
     defineRoute({
       method: 'GET',
       path: '/api/v1/environments/{env}/flags/stream',
       summary: 'Flag changes as Server-Sent Events: a snapshot, then each change (Last-Event-ID resumes)',
       tag: 'flags',
-      // Two kinds of reader (apps with `flags` tokens, people with viewer tokens), so auth is checked here.
-      role: null,
+      // Two kinds of reader: apps with `flags` tokens, people with viewer tokens (or more).
+      role: ['viewer', 'flags'],
+      acts: { on: 'environment', in: 'params', field: 'env' },
+      signedAccess: 'access',
       params: z.strictObject({ env: nameField }),
       query: z.strictObject({ service: nameField.optional(), format: z.enum(['ripcord', 'ofrep']).optional(), access: z.string().max(300).optional() }),
       produces: 'text/event-stream',
-      handler: async ({ params, query, request, reply }) => {
-        const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-        const token = await reader(bearer, query.access, params.env);
-        if (!roleAllows(token.role, 'viewer') && token.role !== 'flags') throw new RipcordError('forbidden', `token "${token.name}" has role ${token.role}; the flag stream needs flags or viewer`);
-        if (token.environments && !token.environments.includes(params.env)) throw new RipcordError('forbidden', `token "${token.name}" may not read flags of ${params.env}`);
+      handler: async ({ params, query, token, request, reply }) => {
         const service = serviceOf(query.service, deps.config, 'query.service');
         const ofrep = query.format === 'ofrep';
         const lastEventId = typeof request.headers['last-event-id'] === 'string' ? request.headers['last-event-id'] : undefined;
 
+        // Counted before anything is written, so a refused stream gets a plain 429 with its reason. A revoked
+        // token's streams are ended by the registry; the client's reconnect then meets the 401.
+        let forget: () => void;
+        try {
+          forget = deps.streams.add((token as ApiToken).id, (token as ApiToken).name, () => reply.raw.destroy());
+        } catch (error) {
+          void reply.header('retry-after', '5');
+          throw error;
+        }
+        let heartbeat: NodeJS.Timeout | undefined;
+        let unsubscribe = () => {};
+        let closed = false;
+        request.raw.on('close', () => {
+          closed = true;
+          clearInterval(heartbeat);
+          unsubscribe();
+          forget();
+        });
         reply.hijack();
         const out = reply.raw;
         out.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -79,7 +76,9 @@ export function flagStreamRoutes(deps: { flags: FlagService; tokens: TokenServic
         // Subscribe before reading, so a change landing in between is not missed (a duplicate is harmless: versions tell).
         const queued: FlagChange[] = [];
         let live = false;
-        const unsubscribe = deps.flags.feed.subscribe(service, params.env, (change) => (live ? sendChange(change) : queued.push(change)));
+        const stop = deps.flags.feed.subscribe(service, params.env, (change) => (live ? sendChange(change) : queued.push(change)));
+        unsubscribe = stop;
+        if (closed) stop();
         out.write(`retry: 1000\n\n`);
         if (lastEventId) {
           for (const change of await deps.flags.changesSince(service, params.env, lastEventId)) sendChange(change);
@@ -92,11 +91,7 @@ export function flagStreamRoutes(deps: { flags: FlagService; tokens: TokenServic
         }
         for (const change of queued) sendChange(change);
         live = true;
-        const heartbeat = setInterval(() => out.write(': keep-alive\n\n'), HEARTBEAT_MS);
-        request.raw.on('close', () => {
-          clearInterval(heartbeat);
-          unsubscribe();
-        });
+        heartbeat = setInterval(() => out.write(': keep-alive\n\n'), HEARTBEAT_MS);
         return reply;
       },
     }),

@@ -10,7 +10,8 @@ import { defineRoute } from '../api-route.js';
 import { nameField } from './api-schemas.js';
 
 const FIVE_MINUTES = 5 * 60_000;
-const ackFields = z.strictObject({
+// Not strict: mail clients and chat apps add tracking parameters (utm_source, …) to links; they are ignored.
+const ackFields = z.object({
   incident: z.string().min(1).max(100),
   who: z.string().min(1).max(200),
   expires: z.string().regex(/^\d+$/, 'expected a time in milliseconds'),
@@ -41,6 +42,7 @@ export function incidentLinkRoutes(deps: { incidents: IncidentService; ackSecret
       summary: 'A signed acknowledgement link: shows the incident and a button that acknowledges it (no token)',
       tag: 'incidents',
       role: null,
+      acts: { on: 'nothing' },
       query: ackFields,
       handler: async ({ query, reply }) => {
         check(query);
@@ -60,6 +62,7 @@ export function incidentLinkRoutes(deps: { incidents: IncidentService; ackSecret
       summary: 'Acknowledge through a signed link (form or JSON body with the link\'s fields; no token)',
       tag: 'incidents',
       role: null,
+      acts: { on: 'nothing' },
       body: ackFields,
       handler: async ({ body, request, reply }) => {
         check(body);
@@ -74,6 +77,7 @@ export function incidentLinkRoutes(deps: { incidents: IncidentService; ackSecret
       summary: 'The in-app banner for an environment while an incident is open (no token; public words only)',
       tag: 'incidents',
       role: null,
+      acts: { on: 'nothing' },
       params: z.strictObject({ env: nameField }),
       handler: async ({ params, reply }) => {
         const known = Object.keys(deps.config?.environments ?? {});

@@ -27,6 +27,7 @@ export function incidentRoutes(deps: { incidents: IncidentService; ledger: Ledge
       summary: 'Open an incident by hand',
       tag: 'incidents',
       role: 'operator',
+      acts: { on: 'environment', in: 'body', field: 'environment' },
       body: z.strictObject({
         service: nameField.optional(),
         environment: nameField,
@@ -45,8 +46,9 @@ export function incidentRoutes(deps: { incidents: IncidentService; ledger: Ledge
       summary: 'Incidents, newest first',
       tag: 'incidents',
       role: 'viewer',
+      acts: { on: 'list', in: 'query', field: 'environment' },
       query: z.strictObject({ service: nameField.optional(), environment: nameField.optional(), open: z.enum(['true', 'false']).optional() }),
-      handler: async ({ query }) => ({ incidents: await incidents.list({ service: query.service, environment: query.environment, openOnly: query.open === 'true' }) }),
+      handler: async ({ query, scope }) => ({ incidents: await incidents.list({ service: query.service, environment: query.environment, environments: scope, openOnly: query.open === 'true' }) }),
     }),
     defineRoute({
       method: 'GET',
@@ -54,6 +56,7 @@ export function incidentRoutes(deps: { incidents: IncidentService; ledger: Ledge
       summary: 'One incident with its milestones, timeline, checklist and action items',
       tag: 'incidents',
       role: 'viewer',
+      acts: { on: 'incident', param: 'id' },
       params: idParams,
       handler: async ({ params }) => incidents.get(params.id),
     }),
@@ -63,6 +66,7 @@ export function incidentRoutes(deps: { incidents: IncidentService; ledger: Ledge
       summary: 'Acknowledge (stops the escalation)',
       tag: 'incidents',
       role: 'operator',
+      acts: { on: 'incident', param: 'id' },
       params: idParams,
       handler: async ({ params, actor }) => incidents.acknowledge(params.id, actor),
     }),
@@ -72,6 +76,7 @@ export function incidentRoutes(deps: { incidents: IncidentService; ledger: Ledge
       summary: 'Move the incident forward: acknowledged, mitigating, monitoring, resolved',
       tag: 'incidents',
       role: 'operator',
+      acts: { on: 'incident', param: 'id' },
       params: idParams,
       body: z.strictObject({ status: z.enum(INCIDENT_STATUSES), note: z.string().max(4000).optional() }),
       handler: async ({ params, body, actor }) => incidents.setStatus(params.id, body.status, actor, body.note),
@@ -82,6 +87,7 @@ export function incidentRoutes(deps: { incidents: IncidentService; ledger: Ledge
       summary: 'Add a note to the timeline',
       tag: 'incidents',
       role: 'operator',
+      acts: { on: 'incident', param: 'id' },
       params: idParams,
       body: z.strictObject({ text: z.string().min(1).max(4000) }),
       handler: async ({ params, body, actor }) => incidents.note(params.id, body.text, actor),
@@ -92,6 +98,7 @@ export function incidentRoutes(deps: { incidents: IncidentService; ledger: Ledge
       summary: 'Correct the record: commander, severity, affected, impact, root cause',
       tag: 'incidents',
       role: 'operator',
+      acts: { on: 'incident', param: 'id' },
       params: idParams,
       body: z.strictObject({
         commander: z.string().max(200).optional(),
@@ -108,6 +115,7 @@ export function incidentRoutes(deps: { incidents: IncidentService; ledger: Ledge
       summary: 'Correct a milestone time (a person often knows the true start later); audited on the timeline',
       tag: 'incidents',
       role: 'operator',
+      acts: { on: 'incident', param: 'id' },
       params: idParams,
       body: z.strictObject({ milestone: z.enum(MILESTONES), at: z.iso.datetime({ offset: true }) }),
       handler: async ({ params, body, actor }) => incidents.correctMilestone(params.id, body.milestone, new Date(body.at).toISOString(), actor),
@@ -118,6 +126,7 @@ export function incidentRoutes(deps: { incidents: IncidentService; ledger: Ledge
       summary: 'Tick a response-phase checklist item by hand',
       tag: 'incidents',
       role: 'operator',
+      acts: { on: 'incident', param: 'id' },
       params: idParams,
       body: z.strictObject({ item: z.string().min(1).max(200) }),
       handler: async ({ params, body, actor }) => incidents.tick(params.id, body.item, actor),
@@ -128,6 +137,7 @@ export function incidentRoutes(deps: { incidents: IncidentService; ledger: Ledge
       summary: 'Add an action item',
       tag: 'incidents',
       role: 'operator',
+      acts: { on: 'incident', param: 'id' },
       params: idParams,
       body: z.strictObject({ text: z.string().min(1).max(1000), owner: z.string().max(200).optional() }),
       status: 201,
@@ -139,6 +149,7 @@ export function incidentRoutes(deps: { incidents: IncidentService; ledger: Ledge
       summary: 'Mark an action item done',
       tag: 'incidents',
       role: 'operator',
+      acts: { on: 'incident', param: 'id' },
       params: z.strictObject({ id: z.string().min(1).max(100), action: z.coerce.number().int().min(1) }),
       handler: async ({ params }) => incidents.completeAction(params.id, params.action),
     }),
@@ -148,6 +159,7 @@ export function incidentRoutes(deps: { incidents: IncidentService; ledger: Ledge
       summary: 'Mark a rollback as unnecessary (a false positive, for the numbers)',
       tag: 'incidents',
       role: 'operator',
+      acts: { on: 'incident', param: 'id' },
       params: z.strictObject({ id: z.string().min(1).max(100), plan: z.string().min(1).max(100) }),
       body: z.strictObject({ reason: z.string().max(2000).optional() }),
       handler: async ({ params, body, actor }) => incidents.markRollbackUnnecessary(params.id, params.plan, actor, body.reason),
@@ -158,6 +170,7 @@ export function incidentRoutes(deps: { incidents: IncidentService; ledger: Ledge
       summary: 'The incident report (Markdown, the seeds\' template, pre-filled)',
       tag: 'incidents',
       role: 'viewer',
+      acts: { on: 'incident', param: 'id' },
       params: idParams,
       produces: markdown,
       handler: async ({ params }) => renderIncidentReport(await incidents.get(params.id)),
@@ -168,6 +181,7 @@ export function incidentRoutes(deps: { incidents: IncidentService; ledger: Ledge
       summary: 'The post-mortem (Markdown, the seeds\' template, pre-filled; human sections marked)',
       tag: 'incidents',
       role: 'viewer',
+      acts: { on: 'incident', param: 'id' },
       params: idParams,
       produces: markdown,
       handler: async ({ params }) => renderPostmortem(await incidents.get(params.id)),
@@ -178,9 +192,10 @@ export function incidentRoutes(deps: { incidents: IncidentService; ledger: Ledge
       summary: "The seed 004 rollback history log: Date | Time | Trigger | Method | Duration | Root Cause",
       tag: 'incidents',
       role: 'viewer',
+      acts: { on: 'list', in: 'query', field: 'environment' },
       query: z.strictObject({ service: nameField.optional(), environment: nameField.optional() }),
       produces: markdown,
-      handler: async ({ query }) => renderRollbackLog(await incidents.list({ service: query.service, environment: query.environment })),
+      handler: async ({ query, scope }) => renderRollbackLog(await incidents.list({ service: query.service, environment: query.environment, environments: scope })),
     }),
     defineRoute({
       method: 'GET',
@@ -188,14 +203,15 @@ export function incidentRoutes(deps: { incidents: IncidentService; ledger: Ledge
       summary: 'MTTD, MTTA, time to decide/roll back/verify, recovery time, success and false-positive rates, change failure rate vs the seeds\' targets',
       tag: 'incidents',
       role: 'viewer',
+      acts: { on: 'list', in: 'query', field: 'environment' },
       query: z.strictObject({ service: nameField.optional(), environment: nameField.optional(), from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional() }),
-      handler: async ({ query }) => {
+      handler: async ({ query, scope }) => {
         const to = query.to ? new Date(query.to).toISOString() : now().toISOString();
         const from = query.from ? new Date(query.from).toISOString() : new Date(now().getTime() - 90 * 86_400_000).toISOString();
         if (from > to) throw new RipcordError('invalid_input', 'from must be before to', [{ path: 'query.from', message: 'after query.to' }]);
         const service = query.service ?? config?.service;
-        const list = await incidents.list({ service, environment: query.environment });
-        const releases = (await deps.ledger.list({ service, environment: query.environment, limit: 200 })).releases.filter((r) => r.deployedAt >= from && r.deployedAt <= to).length;
+        const list = await incidents.list({ service, environment: query.environment, environments: scope });
+        const releases = (await deps.ledger.list({ service, environment: query.environment, environments: scope, limit: 200 })).releases.filter((r) => r.deployedAt >= from && r.deployedAt <= to).length;
         return computeRecoveryMetrics(list, releases, { from, to });
       },
     }),
@@ -205,6 +221,7 @@ export function incidentRoutes(deps: { incidents: IncidentService; ledger: Ledge
       summary: 'The public status page (HTML; JSON with Accept: application/json or ?format=json); no token, no internal details',
       tag: 'incidents',
       role: null,
+      acts: { on: 'nothing' },
       query: z.strictObject({ format: z.enum(['html', 'json']).optional() }),
       handler: async ({ query, request, reply }) => {
         const page = buildStatusPage(await incidents.list({ service: config?.service }), {

@@ -17,6 +17,7 @@ import { incidentLinkRoutes } from './incident-link-routes.js';
 import { flagStreamRoutes } from './flag-stream-route.js';
 import { ofrepRoutes } from './ofrep-routes.js';
 import type { RollbacksModule } from '../../rollbacks-module.js';
+import type { StreamRegistry } from '../stream-registry.js';
 
 export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   ledger: Ledger;
@@ -32,6 +33,10 @@ export interface RouteDeps extends Omit<SystemDeps, 'routes'> {
   ackSecret?: string | undefined;
   /** The key of signed flag-stream access in OFREP's advertised stream URLs. */
   streamSecret?: string | undefined;
+  /** Open streams by token: capped, and closed when their token is revoked. */
+  streams: StreamRegistry;
+  /** The URL clients reach this server at (`--public-url`), for URLs the API hands out. */
+  publicUrl?: (() => string | undefined) | undefined;
 }
 
 /** Every route of the API. Each feature contributes its list here. */

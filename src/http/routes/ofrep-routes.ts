@@ -13,20 +13,6 @@ import { defineRoute } from '../api-route.js';
 const evaluationRequest = z.object({ context: z.record(z.string(), z.unknown()).optional() });
 
 /**
- * The environment an OFREP request evaluates in: an app's `flags` token is limited to its
- * environment, so the token says it. A token for several environments (or none) names it in
- * the `X-Ripcord-Environment` header.
- */
-function environmentFor(token: ApiToken | undefined, header: string | string[] | undefined): string {
-  const named = typeof header === 'string' ? header : undefined;
-  const allowed = token?.environments;
-  if (allowed?.length === 1 && (!named || named === allowed[0])) return allowed[0] as string;
-  if (named && (!allowed || allowed.includes(named))) return named;
-  if (named) throw new RipcordError('forbidden', `token "${token?.name}" may not read flags of ${named}`);
-  throw new RipcordError('invalid_input', 'which environment? use a flags token limited to one environment, or send X-Ripcord-Environment', [{ path: 'headers.x-ripcord-environment', message: 'is required for this token' }]);
-}
-
-/**
  * The context as JSON with every object's keys sorted: one context, one text, whatever order the SDK
  * wrote its attributes in. What JSON.stringify would drop (undefined, functions) is dropped here too.
  */
@@ -50,6 +36,13 @@ export function bulkEtag(fingerprint: string, context: unknown): string {
   return `"${fingerprint}-${sha256Base64url(canonicalJson(context)).slice(0, 22)}"`;
 }
 
+/** Where this server was reached, by its own socket (not the Host header), when no public URL is set. */
+function socketOrigin(socket: { localAddress?: string | undefined; localPort?: number | undefined }): string {
+  const address = socket.localAddress ?? '127.0.0.1';
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `http://${host}${socket.localPort ? `:${socket.localPort}` : ''}`;
+}
+
 /** A signed stream URL is reused for this long, so its access lasts between 59 and 60 minutes. */
 const STREAM_URL_REUSE_MS = 60_000;
 
@@ -61,7 +54,7 @@ const statusOf = (evaluation: FlagEvaluation): number => {
 /** OFREP (OpenFeature Remote Evaluation Protocol): single and bulk evaluation for any OpenFeature SDK. */
 export const DEFAULT_OFREP_RATE_LIMIT = 5_000;
 
-export function ofrepRoutes(deps: { flags: FlagService; config?: RipcordConfig | undefined; ofrepRateLimit?: number | undefined; streamSecret?: string | undefined; clock?: Clock | undefined }) {
+export function ofrepRoutes(deps: { flags: FlagService; config?: RipcordConfig | undefined; ofrepRateLimit?: number | undefined; streamSecret?: string | undefined; clock?: Clock | undefined; publicUrl?: (() => string | undefined) | undefined }) {
   const limiter = new RateLimiter(deps.ofrepRateLimit ?? DEFAULT_OFREP_RATE_LIMIT);
   const limited = (token: ApiToken | undefined, reply: { header(name: string, value: string): unknown; code(status: number): { send(body: unknown): unknown } }) => {
     const wait = limiter.take(token?.id ?? 'anonymous');
@@ -95,13 +88,13 @@ export function ofrepRoutes(deps: { flags: FlagService; config?: RipcordConfig |
       summary: 'OFREP: evaluate one flag for a context',
       tag: 'ofrep',
       role: 'flags',
+      acts: { on: 'environment', in: 'header', field: 'x-ripcord-environment' },
       params: z.strictObject({ key: flagKeyField }),
       body: evaluationRequest,
-      handler: async ({ params, body, token, request, reply }) => {
+      handler: async ({ params, body, token, environment, reply }) => {
         const refused = limited(token, reply);
         if (refused) return refused;
-        const environment = environmentFor(token, request.headers['x-ripcord-environment']);
-        const evaluation = await deps.flags.evaluate(service(), environment, params.key, (body.context ?? {}) as never);
+        const evaluation = await deps.flags.evaluate(service(), environment as string, params.key, (body.context ?? {}) as never);
         return reply.code(statusOf(evaluation)).send(evaluation);
       },
     }),
@@ -111,11 +104,12 @@ export function ofrepRoutes(deps: { flags: FlagService; config?: RipcordConfig |
       summary: 'OFREP: evaluate every flag of the environment (ETag / If-None-Match → 304)',
       tag: 'ofrep',
       role: 'flags',
+      acts: { on: 'environment', in: 'header', field: 'x-ripcord-environment' },
       body: evaluationRequest,
-      handler: async ({ body, token, request, reply }) => {
+      handler: async ({ body, token, environment: named, request, reply }) => {
         const refused = limited(token, reply);
         if (refused) return refused;
-        const environment = environmentFor(token, request.headers['x-ripcord-environment']);
+        const environment = named as string;
         const context = body.context ?? {};
         const { flags, fingerprint } = await deps.flags.evaluateAll(service(), environment, context as never);
         // The answer depends on the definitions and the context, so both make the ETag.
@@ -124,7 +118,8 @@ export function ofrepRoutes(deps: { flags: FlagService; config?: RipcordConfig |
         if (request.headers['if-none-match'] === etag) return reply.code(304).send();
         // OFREP event streams: clients that support them refetch on `refetchEvaluation` instead of polling.
         // Browsers' EventSource cannot send the token: the URL carries a signed, expiring access for it.
-        const url = streamUrl(`${request.protocol}://${request.headers.host ?? 'localhost'}`, environment, token);
+        // The configured public URL, never the request's Host header: a forged Host must not send apps elsewhere.
+        const url = streamUrl(deps.publicUrl?.() ?? socketOrigin(request.socket), environment, token);
         return { flags, eventStreams: [{ type: 'sse', url, inactivityDelaySec: 120 }] };
       },
     }),

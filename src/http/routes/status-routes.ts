@@ -23,10 +23,11 @@ export function statusRoutes(deps: { ledger: Ledger; config?: RipcordConfig | un
       summary: 'Every environment: the release serving it and the last known good one',
       tag: 'status',
       role: 'viewer',
+      acts: { on: 'list' },
       response: z.object({ service: z.string().optional(), environments: z.array(environmentStatusSchema) }),
-      handler: async () => {
+      handler: async ({ scope }) => {
         const known = Object.keys(deps.config?.environments ?? {}).map((environment) => ({ service: deps.config?.service as string, environment }));
-        const summaries = await deps.ledger.summary(known);
+        const summaries = (await deps.ledger.summary(known)).filter((summary) => !scope || scope.includes(summary.environment));
         return {
           service: deps.config?.service,
           environments: summaries.map((summary) => {

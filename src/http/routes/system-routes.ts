@@ -36,6 +36,7 @@ export function systemRoutes(deps: SystemDeps) {
       summary: 'Liveness: the process answers',
       tag: 'system',
       role: null,
+      acts: { on: 'nothing' },
       response: z.object({ status: z.literal('ok') }),
       handler: async () => ({ status: 'ok' as const }),
     }),
@@ -45,6 +46,7 @@ export function systemRoutes(deps: SystemDeps) {
       summary: 'Readiness: the store answers a query',
       tag: 'system',
       role: null,
+      acts: { on: 'nothing' },
       response: z.object({ status: z.literal('ready'), store: z.string() }),
       handler: async () => {
         try {
@@ -58,9 +60,10 @@ export function systemRoutes(deps: SystemDeps) {
     defineRoute({
       method: 'GET',
       path: '/metrics',
-      summary: 'Prometheus metrics (text exposition format)',
+      summary: 'Prometheus metrics (text exposition format); a viewer token without an environment limit (labels name every environment)',
       tag: 'system',
-      role: null,
+      role: 'viewer',
+      acts: { on: 'everything' },
       produces: 'text/plain; version=0.0.4; charset=utf-8',
       handler: async () => deps.metrics.registry.metrics(),
     }),
@@ -70,6 +73,7 @@ export function systemRoutes(deps: SystemDeps) {
       summary: 'This API, described as OpenAPI 3.1',
       tag: 'system',
       role: null,
+      acts: { on: 'nothing' },
       handler: async () => openApiDocument(deps.routes(), deps.version),
     }),
     defineRoute({
@@ -78,6 +82,7 @@ export function systemRoutes(deps: SystemDeps) {
       summary: 'The audit log, newest first: who changed what, when',
       tag: 'system',
       role: 'admin',
+      acts: { on: 'everything' },
       query: z.strictObject({ limit: limitField, cursor: z.string().max(500).optional(), target: z.string().max(100).optional() }),
       response: z.object({
         entries: z.array(z.object({ id: z.string(), at: z.string(), actor: z.string(), action: z.string(), target: z.string().optional(), details: z.record(z.string(), z.unknown()).optional() })),
@@ -97,6 +102,7 @@ export function systemRoutes(deps: SystemDeps) {
       summary: 'The loaded ripcord.yaml with defaults filled in, secrets redacted',
       tag: 'system',
       role: 'admin',
+      acts: { on: 'everything' },
       handler: async () => {
         if (!deps.config) throw new RipcordError('not_found', 'this server runs without a ripcord.yaml (start it with --config)');
         return redactValue(deps.config);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ROLES } from '../../auth/roles.js';
 import type { TokenService } from '../../auth/token-service.js';
 import { defineRoute } from '../api-route.js';
+import { covers } from '../authorization.js';
 import { nameField } from './api-schemas.js';
 
 const tokenSchema = z.object({
@@ -24,6 +25,8 @@ export function tokenRoutes(deps: { tokens: TokenService }) {
       summary: 'Create an API token; the secret is in this answer and never again',
       tag: 'tokens',
       role: 'admin',
+      // A token mints only within itself: every environment the new token names must be one of its own.
+      acts: { on: 'environments', named: ({ body }) => (body as { environments?: string[] }).environments ?? 'all' },
       body: z.strictObject({
         name: nameField,
         role: z.enum(ROLES),
@@ -39,8 +42,9 @@ export function tokenRoutes(deps: { tokens: TokenService }) {
       summary: 'List tokens (names, roles, prefixes; never the secrets)',
       tag: 'tokens',
       role: 'admin',
+      acts: { on: 'list' },
       response: z.object({ tokens: z.array(tokenSchema) }),
-      handler: async () => ({ tokens: await deps.tokens.list() }),
+      handler: async ({ scope }) => ({ tokens: (await deps.tokens.list()).filter((token) => !scope || covers({ environments: scope }, token.environments ?? 'all')) }),
     }),
     defineRoute({
       method: 'DELETE',
@@ -48,6 +52,7 @@ export function tokenRoutes(deps: { tokens: TokenService }) {
       summary: 'Revoke a token by id or name',
       tag: 'tokens',
       role: 'admin',
+      acts: { on: 'token', param: 'id' },
       params: z.strictObject({ id: z.string().min(1).max(100) }),
       response: z.object({ revoked: z.string() }),
       handler: async ({ params, actor }) => {

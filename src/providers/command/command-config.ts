@@ -1,8 +1,15 @@
-import type { z } from 'zod';
-import { providerSchemas } from '../../config/schema/provider-schema.js';
+import { z } from 'zod';
+import { durationField } from '../../config/schema/fields.js';
 
 /** `provider: { kind: command, deploy, rollback?, cwd?, env?, timeout? }` (timeout already in ms). */
-export const commandConfigSchema = providerSchemas.command;
+export const commandConfigSchema = z.strictObject({
+  kind: z.literal('command'),
+  deploy: z.string().min(1),
+  rollback: z.string().min(1).optional(),
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  timeout: durationField.optional(),
+});
 export type CommandConfig = z.output<typeof commandConfigSchema>;
 
 /** A `{command: …}` step's settings: a string, or `{run, cwd?, env?}`. */

@@ -2,13 +2,16 @@ import { join } from 'node:path';
 import { RipcordError } from '../../core/errors.js';
 import { redact } from '../../core/secrets.js';
 import { FileJournal, OncePerKey } from '../idempotency-journal.js';
-import type { Provider, ReleaseRef, StepRequest, StepResult } from '../provider.js';
+import type { Provider, ProviderCapabilities, ReleaseRef, StepRequest, StepResult } from '../provider.js';
+import { defineProvider } from '../provider-definition.js';
 import type { ProviderDeps } from '../provider-deps.js';
 import { assertKnownAction, lastLines, providerError, throwIfAborted } from '../provider-support.js';
 import { runProcess } from '../run-process.js';
-import { type CommandConfig, DEFAULT_COMMAND_TIMEOUT_MS } from './command-config.js';
+import { type CommandConfig, commandConfigSchema, DEFAULT_COMMAND_TIMEOUT_MS } from './command-config.js';
 
 const ACTIONS = ['run', 'deploy', 'rollback'] as const;
+/** As the main provider it also runs the plan's `{command: …}` steps. */
+const CAPABILITIES: ProviderCapabilities = { deploy: 'deploy', previousRelease: 'rollback', slots: ['command'] };
 
 interface Invocation {
   command: string;
@@ -47,6 +50,7 @@ export function ripcordEnv(action: string, release: ReleaseRef, target: ReleaseR
 export class CommandProvider implements Provider {
   readonly kind = 'command';
   readonly actions = ACTIONS;
+  readonly capabilities = CAPABILITIES;
   private readonly once: OncePerKey;
 
   constructor(
@@ -117,3 +121,11 @@ export class CommandProvider implements Provider {
 export function createCommandProvider(config: CommandConfig | undefined, deps: ProviderDeps): CommandProvider {
   return new CommandProvider(config, deps);
 }
+
+export const commandProvider = defineProvider({
+  kind: 'command',
+  schema: commandConfigSchema,
+  capabilities: CAPABILITIES,
+  summary: 'your own deploy and rollback commands (/bin/sh -c), for platforms ripcord does not know',
+  create: (config, deps) => new CommandProvider(config, deps),
+});

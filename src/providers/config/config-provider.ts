@@ -39,6 +39,8 @@ const sha256 = (data: Buffer | string): string => createHash('sha256').update(da
 export class ConfigProvider implements Provider {
   readonly kind = 'config';
   readonly actions = ACTIONS;
+  /** The pre-release config snapshot safeguard. */
+  readonly capabilities = { snapshot: 'snapshot' };
   private readonly once: OncePerKey;
   private readonly snapshots: string;
   private readonly baseDir: string;

@@ -35,6 +35,8 @@ describe('flags provider and the shared contract', () => {
         return current?.definition.state === 'ENABLED' ? { action: 'off', params: { keys: ['splitViewLayout'] }, release } : { action: 'set', params: { values: { splitViewLayout: true } }, release };
       },
       effects: async () => (await flags.history('pulse-messages', 'production', 'splitViewLayout', 1000)).length - 1,
+      // A flag that does not exist, whose key happens to be a token pasted by mistake: the error must not echo it.
+      failure: () => ({ secret: 'flag-tok-7f3a9c', request: { action: 'off', params: { keys: ['flag-tok-7f3a9c'] }, release } }),
     };
   });
 });

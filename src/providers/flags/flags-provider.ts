@@ -2,7 +2,7 @@ import { RipcordError } from '../../core/errors.js';
 import type { FlagService } from '../../flags/flag-service.js';
 import { MemoryJournal, OncePerKey } from '../idempotency-journal.js';
 import type { Provider, StepRequest, StepResult } from '../provider.js';
-import { assertKnownAction, throwIfAborted } from '../provider-support.js';
+import { assertKnownAction, throwIfAborted, withRedactedErrors } from '../provider-support.js';
 
 /**
  * Rollback steps on flags: `flags_off: [keys…]` (action `off`, params `{ keys }`) and
@@ -41,7 +41,7 @@ export function createFlagsProvider(deps: { flags: FlagService }): Provider {
     async perform(request): Promise<StepResult> {
       const changes = wanted(request);
       throwIfAborted(request.signal, 'flags', request.action);
-      return once.run(request.idempotencyKey, () => act(request, changes));
+      return withRedactedErrors(() => once.run(request.idempotencyKey, () => act(request, changes)));
     },
   };
 

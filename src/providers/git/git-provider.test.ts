@@ -71,6 +71,8 @@ runProviderContract('git', () => {
       { action: 'reset', params: { force: true }, release: contractRelease(), target: contractTarget({ commit: 'abc123' }) },
     ],
     effects: async () => repo.remoteLog().filter((s) => s.startsWith('Revert release')).length,
+    // A release commit git does not know; git's own error quotes the revision, which here is a token pasted by mistake.
+    failure: () => ({ secret: 'gitsecret-ab12cd', request: { action: 'revert', params: {}, release: contractRelease({ commit: 'gitsecret-ab12cd' }) } }),
   };
 });
 

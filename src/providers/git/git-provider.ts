@@ -4,13 +4,16 @@ import { join } from 'node:path';
 import { RipcordError } from '../../core/errors.js';
 import { registerSecret } from '../../core/secrets.js';
 import { FileJournal, OncePerKey } from '../idempotency-journal.js';
-import type { Provider, ReleaseRef, StepRequest, StepResult } from '../provider.js';
+import type { Provider, ProviderCapabilities, ReleaseRef, StepRequest, StepResult } from '../provider.js';
+import { defineProvider } from '../provider-definition.js';
 import type { ProviderDeps } from '../provider-deps.js';
 import { assertKnownAction, providerError, throwIfAborted } from '../provider-support.js';
 import { runChecked, runProcess } from '../run-process.js';
-import { DEFAULT_GIT_BRANCH, DEFAULT_GIT_REMOTE, type GitConfig } from './git-config.js';
+import { DEFAULT_GIT_BRANCH, DEFAULT_GIT_REMOTE, type GitConfig, gitConfigSchema } from './git-config.js';
 
 const ACTIONS = ['revert', 'reset', 'tag'] as const;
+/** Tags the stable commit before a release; as the main provider it is also the environment's `git`. */
+const CAPABILITIES: ProviderCapabilities = { previousRelease: 'revert', snapshot: 'tag', slots: ['git'] };
 const KEY_TRAILER = 'Ripcord-Idempotency-Key';
 
 const GIT_ENV = {
@@ -41,6 +44,7 @@ function registerUrlSecrets(repository: string): void {
 export class GitProvider implements Provider {
   readonly kind = 'git';
   readonly actions = ACTIONS;
+  readonly capabilities = CAPABILITIES;
   private readonly once: OncePerKey;
   private readonly clone: string;
   private readonly branch: string;
@@ -229,3 +233,11 @@ export class GitProvider implements Provider {
 export function createGitProvider(config: GitConfig, deps: ProviderDeps): GitProvider {
   return new GitProvider(config, deps);
 }
+
+export const gitProvider = defineProvider({
+  kind: 'git',
+  schema: gitConfigSchema,
+  capabilities: CAPABILITIES,
+  summary: 'a deploy repository: revert the release\'s commits and push (or reset with force), tag before releases',
+  create: (config, deps) => new GitProvider(config, deps),
+});

@@ -1,6 +1,5 @@
-import type { z } from 'zod';
-import { providerSchemas } from '../../config/schema/provider-schema.js';
+import { z } from 'zod';
 
-/** The memory provider has no settings beyond its kind. */
-export const memoryConfigSchema = providerSchemas.memory;
+/** `provider: { kind: memory }`: the in-memory double used by the demo, the docs and the tests. */
+export const memoryConfigSchema = z.strictObject({ kind: z.literal('memory') });
 export type MemoryConfig = z.output<typeof memoryConfigSchema>;

@@ -9,6 +9,11 @@ runProviderContract('memory', () => {
     request: () => ({ action: 'deploy', params: {}, release: contractRelease() }),
     describeRequests: () => [{ action: 'rollback_to', params: {}, release: contractRelease(), target: contractTarget() }],
     effects: async () => provider.history.length,
+    // Nowhere to roll back to; the release's artifact URL carries a registry credential the error must not show.
+    failure: () => ({
+      secret: 'mem-registry-pass-42',
+      request: { action: 'rollback_to', params: {}, release: contractRelease({ artifact: 'https://ci:mem-registry-pass-42@registry.example.com/shop:2.0.0' }) },
+    }),
   };
 });
 

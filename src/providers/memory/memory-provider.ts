@@ -1,10 +1,12 @@
 import { RipcordError } from '../../core/errors.js';
 import { MemoryJournal, OncePerKey } from '../idempotency-journal.js';
-import type { Provider, ReleaseRef, StepRequest, StepResult } from '../provider.js';
+import type { Provider, ProviderCapabilities, ReleaseRef, StepRequest, StepResult } from '../provider.js';
+import { defineProvider } from '../provider-definition.js';
 import { assertKnownAction, throwIfAborted } from '../provider-support.js';
-import type { MemoryConfig } from './memory-config.js';
+import { type MemoryConfig, memoryConfigSchema } from './memory-config.js';
 
 const ACTIONS = ['deploy', 'rollback_to'] as const;
+const CAPABILITIES: ProviderCapabilities = { deploy: 'deploy', previousRelease: 'rollback_to' };
 
 export interface MemoryDeployment {
   service: string;
@@ -21,6 +23,7 @@ export interface MemoryDeployment {
 export class MemoryProvider implements Provider {
   readonly kind = 'memory';
   readonly actions = ACTIONS;
+  readonly capabilities = CAPABILITIES;
   /** Every deployment it performed, oldest first. */
   readonly history: MemoryDeployment[] = [];
   private readonly liveReleases = new Map<string, MemoryDeployment>();
@@ -76,3 +79,11 @@ export class MemoryProvider implements Provider {
 export function createMemoryProvider(_config?: MemoryConfig): MemoryProvider {
   return new MemoryProvider();
 }
+
+export const memoryProvider = defineProvider({
+  kind: 'memory',
+  schema: memoryConfigSchema,
+  capabilities: CAPABILITIES,
+  summary: 'an in-memory double that remembers which release is live (demos and tests)',
+  create: () => new MemoryProvider(),
+});

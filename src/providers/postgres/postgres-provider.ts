@@ -47,6 +47,8 @@ const safe = (text: string): string => text.replace(/[^\w.-]/g, '_');
 export class PostgresProvider implements Provider {
   readonly kind = 'postgres';
   readonly actions = ACTIONS;
+  /** The pre-release database backup safeguard. */
+  readonly capabilities = { snapshot: 'backup' };
   private readonly once: OncePerKey;
   private readonly backups: string;
   private readonly clock: Clock;

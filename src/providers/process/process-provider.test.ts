@@ -88,6 +88,8 @@ describe('process provider and the shared contract', () => {
     provider: contractProvider,
     request: () => ({ action: 'start', params: {}, release: contractRelease({ version: `9.0.${next++}` }), target: contractTarget() }),
     effects: async () => (existsSync(starts) ? readFileSync(starts, 'utf8').trim().split('\n').filter(Boolean).length : 0),
+    // A rollback with nowhere to go; the release's artifact URL carries a registry credential the error must not show.
+    failure: () => ({ secret: 'proc-tok-51d0e2', request: { action: 'rollback_to', params: {}, release: contractRelease({ artifact: 'https://ci:proc-tok-51d0e2@registry.example.com/app:2' }) } }),
     cleanup: async () => {
       for (const version of Object.keys(contractProvider.versions())) await contractProvider.perform({ action: 'stop', params: {}, release: contractRelease({ version }), idempotencyKey: `cleanup-${version}-${next++}`, signal: new AbortController().signal, log: () => undefined });
       writeFileSync(starts, '');

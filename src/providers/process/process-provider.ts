@@ -4,11 +4,13 @@ import { RipcordError } from '../../core/errors.js';
 import { FileJournal, type IdempotencyJournal, MemoryJournal, OncePerKey } from '../idempotency-journal.js';
 import type { ProviderDeps } from '../provider-deps.js';
 import { instanceStateDir, readJsonFile, writeJsonAtomically } from '../state-file.js';
-import type { Provider, StepRequest, StepResult } from '../provider.js';
+import type { Provider, ProviderCapabilities, StepRequest, StepResult } from '../provider.js';
+import { defineProvider } from '../provider-definition.js';
 import { assertKnownAction, throwIfAborted } from '../provider-support.js';
-import { HEALTH_TIMEOUT_MS, type ProcessConfig } from './process-config.js';
+import { HEALTH_TIMEOUT_MS, type ProcessConfig, processConfigSchema } from './process-config.js';
 
 const ACTIONS = ['start', 'stop', 'deploy', 'rollback_to'] as const;
+const CAPABILITIES: ProviderCapabilities = { deploy: 'deploy', previousRelease: 'rollback_to' };
 
 interface Running {
   version: string;
@@ -39,6 +41,7 @@ function groupAlive(pid: number): boolean {
 export class ProcessProvider implements Provider {
   readonly kind = 'process';
   readonly actions = ACTIONS;
+  readonly capabilities = CAPABILITIES;
   private readonly running = new Map<string, Running>();
   /** A step performed again under its key (a retry, a resumed plan) answers as before and starts nothing. */
   private readonly once: OncePerKey;
@@ -208,3 +211,11 @@ async function waitUntilGone(pid: number, ms: number): Promise<void> {
 export function createProcessProvider(config: ProcessConfig, deps?: Pick<ProviderDeps, 'stateDir'>): ProcessProvider {
   return new ProcessProvider(config, deps);
 }
+
+export const processProvider = defineProvider({
+  kind: 'process',
+  schema: processConfigSchema,
+  capabilities: CAPABILITIES,
+  summary: 'a local process per version, started and health-checked by ripcord',
+  create: (config, deps) => new ProcessProvider(config, deps),
+});

@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { RipcordError } from '../../core/errors.js';
 import type { OutcomeSink } from '../../signals/request-outcome.js';
 import { FileJournal, type IdempotencyJournal, MemoryJournal, OncePerKey } from '../idempotency-journal.js';
-import type { Provider, StepRequest, StepResult } from '../provider.js';
-import { assertKnownAction, throwIfAborted } from '../provider-support.js';
+import type { Provider, ProviderCapabilities, StepRequest, StepResult } from '../provider.js';
+import { defineProvider } from '../provider-definition.js';
+import { assertKnownAction, throwIfAborted, withRedactedErrors } from '../provider-support.js';
 import { instanceStateDir, readJsonFile, writeJsonAtomically } from '../state-file.js';
-import { DEFAULT_DRAIN_MS, type RouterConfig } from './router-config.js';
+import { DEFAULT_DRAIN_MS, type RouterConfig, routerConfigSchema } from './router-config.js';
 
 const ACTIONS = ['switch', 'split', 'deploy', 'rollback_to'] as const;
+/** Shifts traffic; listens with the server (`start`). A watched, healthy release is promoted by a switch. */
+const CAPABILITIES: ProviderCapabilities = { deploy: 'deploy', previousRelease: 'rollback_to', traffic: 'switch', promote: 'switch', lifecycle: true };
 
 /** Headers that describe one hop, not the message: never forwarded (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
@@ -50,6 +53,7 @@ interface Upstream {
 export class RouterProvider implements Provider {
   readonly kind = 'router';
   readonly actions = ACTIONS;
+  readonly capabilities = CAPABILITIES;
   /** A step performed again under its key (a retry, a resumed plan) answers as before and changes nothing. */
   private readonly once: OncePerKey;
   private readonly routeFile: string | undefined;
@@ -125,6 +129,11 @@ export class RouterProvider implements Provider {
     this.saveRoute();
   }
 
+  /** The provider lifecycle: the server opens the proxy (and closes it). */
+  open(): Promise<string> {
+    return this.listen();
+  }
+
   async listen(): Promise<string> {
     if (this.server) return this.url();
     const [host, port] = splitListen(this.config.listen);
@@ -159,7 +168,7 @@ export class RouterProvider implements Provider {
   async perform(request: StepRequest): Promise<StepResult> {
     assertKnownAction(this.kind, this.actions, request.action);
     throwIfAborted(request.signal, this.kind, request.action);
-    return this.once.run(request.idempotencyKey, () => this.act(request));
+    return withRedactedErrors(() => this.once.run(request.idempotencyKey, () => this.act(request)));
   }
 
   private async act(request: StepRequest): Promise<StepResult> {
@@ -304,3 +313,11 @@ function splitListen(listen: string): [string, number] {
 export function createRouterProvider(config: RouterConfig, deps: RouterDeps = {}): RouterProvider {
   return new RouterProvider(config, deps);
 }
+
+export const routerProvider = defineProvider({
+  kind: 'router',
+  schema: routerConfigSchema,
+  capabilities: CAPABILITIES,
+  summary: 'ripcord\'s own reverse proxy: blue-green and weighted canary between upstreams',
+  create: (config, deps) => new RouterProvider(config, { stateDir: deps.stateDir, outcomes: deps.outcomes, service: deps.service, environment: deps.environment }),
+});

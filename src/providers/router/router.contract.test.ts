@@ -65,6 +65,8 @@ describe('router provider and the shared contract', () => {
         { action: 'deploy', params: {}, release: contractRelease(), target: contractTarget() },
       ],
       effects: async () => (await probe()).generation,
+      // A switch to a release with no upstream, whose version is a token pasted by mistake: the error must not echo it.
+      failure: () => ({ secret: 'rtr-tok-9b8c7d', request: { action: 'switch', params: {}, release: contractRelease(), target: contractTarget({ version: 'rtr-tok-9b8c7d' }) } }),
       // Ten answers, so a split (not a full switch) would show as two versions.
       observe: async () => [...new Set(await Promise.all(Array.from({ length: 10 }, async () => (await probe()).version)))].sort(),
       // A switch or a rollback sends all traffic to one version: only its app answers.
