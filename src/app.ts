@@ -10,7 +10,7 @@ import { createDetectionModule, type DetectionModule } from './detection-module.
 import { HttpMetrics } from './http/http-metrics.js';
 import { syncFlagsFromConfig } from './flags/flag-config-sync.js';
 import { FlagService } from './flags/flag-service.js';
-import { channelSetup } from './incidents/channel-setup.js';
+import { channelSetup } from './channel-setup.js';
 import { IncidentCommunicator } from './incidents/incident-communicator.js';
 import { EscalationEngine } from './incidents/escalation-engine.js';
 import type { Incident } from './incidents/incident.js';

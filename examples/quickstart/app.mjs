@@ -12,7 +12,7 @@ function item(id) {
   return { id, name: `item ${id}`, price: (id % 50) + 0.99 };
 }
 
-createServer((req, res) => {
+const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://local');
   try {
     if (url.pathname === '/health') return json(res, 200, { status: 'ok', version });
@@ -22,7 +22,9 @@ createServer((req, res) => {
   } catch (error) {
     return json(res, 500, { error: error.message, served_by: version });
   }
-}).listen(port, '127.0.0.1', () => console.log(`app ${version} on http://127.0.0.1:${port}`));
+});
+// PORT=0: the OS picks the port; the line below tells start.mjs which.
+server.listen(port, '127.0.0.1', () => console.log(`app ${version} on http://127.0.0.1:${server.address().port}`));
 
 function json(res, status, body) {
   res.writeHead(status, { 'content-type': 'application/json' });

@@ -4,27 +4,31 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { until } from '../../src/test-support/until.js';
 
 const run = promisify(execFile);
 const TOKEN = 'rcp_quickstart-test-token-000000000000';
-const PORT = 4796;
 
 /**
  * The README's promise, end to end: `npm start` (start.mjs), then `ripcord release 2.0.0` deploys the
  * buggy version; ripcord must detect it, roll back, verify, and say so within 60 seconds.
- * Uses the quickstart's fixed router ports 8080–8082.
+ * Every port (control plane, router, both app versions) is picked by the OS: the quickstart is told 0
+ * and prints the addresses it got.
  */
 describe('quickstart', () => {
   let quickstart: ChildProcess | undefined;
   afterAll(async () => {
-    if (quickstart?.pid) process.kill(-quickstart.pid, 'SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
+    const child = quickstart;
+    if (!child?.pid || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(-child.pid, 'SIGTERM');
+    await exited;
   });
 
   it('detects the 8% bug in 2.0.0, rolls back to 1.0.0 and verifies it within 60 s', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ripcord-quickstart-'));
     quickstart = spawn(process.execPath, [resolve('examples/quickstart/start.mjs')], {
-      env: { ...process.env, RIPCORD_DATA_DIR: dataDir, RIPCORD_PORT: String(PORT), RIPCORD_ADMIN_TOKEN: TOKEN },
+      env: { ...process.env, RIPCORD_DATA_DIR: dataDir, RIPCORD_PORT: '0', QUICKSTART_ROUTER_PORT: '0', QUICKSTART_APP1_PORT: '0', QUICKSTART_APP2_PORT: '0', RIPCORD_ADMIN_TOKEN: TOKEN },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -32,11 +36,12 @@ describe('quickstart', () => {
     quickstart.stdout?.on('data', (c: Buffer) => {
       out += c.toString();
     });
-    const deadline = Date.now() + 45_000;
-    while (!out.includes('ripcord quickstart is up') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    expect(out).toContain('ripcord quickstart is up');
+    await until(() => out.includes('ripcord quickstart is up'), 'the quickstart to come up', 60_000);
+    const server = /control plane\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+    const router = /router\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+    if (!server || !router) throw new Error(`the quickstart did not print its addresses:\n${out}`);
 
-    const result = await run(resolve('bin/ripcord'), ['release', '2.0.0', '--watch', '60s', '--json', '--server', `http://127.0.0.1:${PORT}`, '--token', TOKEN, '--config', resolve('examples/quickstart/ripcord.yaml')], { timeout: 90_000 }).then(
+    const result = await run(resolve('bin/ripcord'), ['release', '2.0.0', '--watch', '60s', '--json', '--server', server, '--token', TOKEN, '--config', resolve('examples/quickstart/ripcord.yaml')], { timeout: 90_000 }).then(
       (ok) => ({ code: 0, stdout: ok.stdout }),
       (failed: { code: number; stdout: string }) => ({ code: failed.code, stdout: failed.stdout }),
     );
@@ -45,7 +50,7 @@ describe('quickstart', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/canary error rate \d+(\.\d+)?%/);
     expect(result.stdout).toContain('1.0.0 is live and verified');
-    const health = (await (await fetch('http://127.0.0.1:8080/health')).json()) as { version: string };
+    const health = (await (await fetch(`${router}/health`)).json()) as { version: string };
     expect(health.version).toBe('1.0.0');
   }, 120_000);
 });

@@ -1,9 +1,10 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../test-support/until.js';
 
 const BIN = resolve('bin/ripcord');
 const run = promisify(execFile);
@@ -19,14 +20,22 @@ async function ripcord(args: string[], options: { cwd: string; env?: NodeJS.Proc
   }
 }
 
-describe('ripcord CLI', () => {
+/** A fresh working directory per test; with `init`, holding the starter ripcord.yaml of pulse-messages. */
+async function workspace(init = false): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'ripcord-cli-'));
+  if (init) expect((await ripcord(['init', '--service', 'pulse-messages'], { cwd: dir })).code).toBe(0);
+  return dir;
+}
+
+describe('ripcord CLI', () => {
   let server: ChildProcess | undefined;
-  afterAll(() => {
+  afterEach(() => {
     server?.kill('SIGTERM');
+    server = undefined;
   });
 
   it('init writes a starter that validate accepts; validate prints one summary line', async () => {
+    const dir = await workspace();
     expect((await ripcord(['init', '--service', 'pulse-messages'], { cwd: dir })).code).toBe(0);
     const again = await ripcord(['init'], { cwd: dir });
     expect(again.code).toBe(2);
@@ -36,6 +45,7 @@ describe('ripcord CLI', () => {
   });
 
   it('validate lists every problem with file:line:column and exits 1, without printing secrets', async () => {
+    const dir = await workspace();
     writeFileSync(
       join(dir, 'broken.yaml'),
       'service: web\nenvironments:\n  production:\n    provider: { kind: vercel, project: web, token: ${VERCEL_TOKEN} }\n    signals: { requests: { ingest: true } }\n    triggers: [ { signal: requests.error_rate, above: 5, for: 5m, severity: P9 } ]\n',
@@ -49,6 +59,7 @@ describe('ripcord CLI', () => {
   });
 
   it('records deploys on the local store and prints the seeds\' deployment log', async () => {
+    const dir = await workspace(true);
     const record = (version: string, at: string) => ripcord(['deploy', 'record', '--env', 'production', '--version', version, '--deployed-at', at, '--snapshot', `database_backup=backups/${version}.sql`], { cwd: dir });
     expect((await record('v1.0.0', '2025-10-12T14:30:00Z')).stdout).toMatch(/^recorded pulse-messages\/production v1\.0\.0 as live/);
     expect((await record('v1.0.1', '2025-10-12T15:00:00Z')).code).toBe(0);
@@ -59,6 +70,7 @@ describe('ripcord CLI', () => {
   });
 
   it('exits 2 on usage errors and says what is wrong', async () => {
+    const dir = await workspace();
     const missing = await ripcord(['deploy', 'record', '--env', 'production'], { cwd: dir });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("required option '--version <version>' not specified");
@@ -72,13 +84,17 @@ describe('ripcord CLI', () => {
   });
 
   it('serve prints its URL and a one-time admin token; the CLI then works through the server', async () => {
+    const dir = await workspace(true);
     server = spawn(BIN, ['serve', '--port', '0', '--data-dir', join(dir, 'server-data')], { cwd: dir, env: { ...process.env, RIPCORD_ADMIN_TOKEN: '' } });
     let out = '';
+    let log = '';
     server.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
     });
-    const deadline = Date.now() + 20_000;
-    while (!/admin token \(shown once/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    server.stderr?.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+    });
+    await until(() => /admin token \(shown once/.test(out), 'serve to print its admin token', 20_000);
     const url = /listening: (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
     const token = /admin token \(shown once, keep it safe\): (rcp_\S+)/.exec(out)?.[1];
     expect(url).toBeDefined();
@@ -94,8 +110,18 @@ describe('ripcord CLI', () => {
     const denied = await ripcord(['status'], { cwd: dir, env: { RIPCORD_SERVER: url, RIPCORD_TOKEN: 'rcp_wrong-token-00000000000000' } });
     expect(denied).toMatchObject({ code: 1 });
     expect(denied.stderr).toContain('unknown or revoked');
-    // The log never holds the token.
-    expect(readFileSync(join(dir, 'ripcord.yaml'), 'utf8')).not.toContain(token);
+    // The token is printed once, on stdout, and never written to the server's log, though every
+    // request above carried it (and a wrong one); nor is it stored in clear under the data dir.
     expect(out.split(token as string).length).toBe(2);
+    // The server's log: JSON lines (pino) on stdout, with whatever reaches stderr.
+    const logLines = [...out.split('\n').filter((line) => line.startsWith('{')), log];
+    expect(logLines.length).toBeGreaterThan(1);
+    for (const line of logLines) {
+      expect(line).not.toContain(token);
+      expect(line).not.toContain('rcp_wrong-token-00000000000000');
+    }
+    for (const file of readdirSync(join(dir, 'server-data'), { recursive: true, withFileTypes: true })) {
+      if (file.isFile()) expect(readFileSync(join(file.parentPath, file.name)).includes(token as string), file.name).toBe(false);
+    }
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../test-support/until.js';
 
 const BIN = resolve('bin/ripcord');
 const run = promisify(execFile);
@@ -30,15 +31,14 @@ describe('ripcord incident (CLI through the server)', () => {
     server.stdout?.on('data', (c: Buffer) => {
       out += c.toString();
     });
-    const deadline = Date.now() + 20_000;
-    while (!/listening: (http:\S+)/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await until(() => /listening: (http:\S+)/.test(out), 'ripcord serve to print its URL', 30_000);
     env = { ...process.env, RIPCORD_SERVER: /listening: (http:\S+)/.exec(out)?.[1], RIPCORD_TOKEN: TOKEN };
   });
   afterAll(() => {
     server?.kill('SIGTERM');
   });
 
-  // Each command is a new process (tsx startup): on a busy 2-core machine a dozen take a while, hence 90 s.
+  // Each command is a new process: on a busy 2-core machine a dozen take a while, hence 90 s.
   it('opens, notes, acknowledges, resolves and reports an incident', async () => {
     const opened = await ripcord(['incident', 'open', '--env', 'production', '--severity', 'Sev2', '--title', 'Split view crashes on load', '--commander', 'alice', '--json']);
     expect(opened.code).toBe(0);

@@ -1,27 +1,8 @@
-import { systemClock } from '../core/clock.js';
-import { EventBus } from '../core/events.js';
-import { FlagService } from '../flags/flag-service.js';
-import { ReleaseFlags } from '../flags/release-flags.js';
-import { KyselyFlagRepository } from '../store/kysely-flag-repository.js';
-import { existsSync } from 'node:fs';
-import { userInfo } from 'node:os';
-import type { Command } from 'commander';
-import { requireConfig } from '../config/load-config.js';
-import type { RipcordConfig } from '../config/ripcord-config.js';
-import { RipcordError } from '../core/errors.js';
-import { type EnvironmentSummary, Ledger, type RecordReleaseInput, type ReleasePage } from '../deployments/ledger.js';
+import type { EnvironmentSummary, RecordReleaseInput, ReleasePage } from '../deployments/ledger.js';
 import type { ReleaseDetails, ReleaseStatus } from '../deployments/release.js';
-import { KyselyLedgerRepository } from '../store/kysely-ledger-repository.js';
-import { openStore } from '../store/open-store.js';
-import { ApiClient } from './api-client.js';
-
-export interface DataSourceOptions {
-  server?: string;
-  token?: string;
-  dataDir?: string;
-  database?: string;
-  config?: string;
-}
+import type { ApiClient } from './api-client.js';
+import { optionalConfig } from './config-file.js';
+import { type DataSourceOptions, resolveDataSource } from './data-source.js';
 
 export interface StatusReport {
   service?: string | undefined;
@@ -41,33 +22,17 @@ export interface LedgerAccess {
   close(): Promise<void>;
 }
 
-export function addDataSourceOptions(command: Command): Command {
-  return command
-    .option('--server <url>', 'talk to this ripcord server (env RIPCORD_SERVER); without it, use the local store')
-    .option('--token <token>', 'API token for --server (env RIPCORD_TOKEN)')
-    .option('--data-dir <dir>', 'local store directory (default ./.ripcord)')
-    .option('--database <url>', 'local store on PostgreSQL: postgres://… (env RIPCORD_DATABASE_URL)')
-    .option('--config <file>', 'ripcord.yaml, for the default service and environments (default ./ripcord.yaml if present)');
-}
-
-/** The config named by --config, or ./ripcord.yaml when it exists; undefined when neither. */
-export function optionalConfig(file: string | undefined): RipcordConfig | undefined {
-  if (file) return requireConfig(file);
-  return existsSync('ripcord.yaml') ? requireConfig('ripcord.yaml') : undefined;
-}
-
 export async function openLedgerAccess(options: DataSourceOptions): Promise<LedgerAccess> {
-  const server = options.server ?? process.env.RIPCORD_SERVER;
-  if (server) return remoteAccess(new ApiClient(server, options.token ?? process.env.RIPCORD_TOKEN));
-  const config = optionalConfig(options.config);
-  const store = await openStore({ databaseUrl: options.database ?? process.env.RIPCORD_DATABASE_URL, dataDir: options.dataDir });
+  const source = resolveDataSource(options);
+  if (source.kind === 'server') return remoteAccess(source.client);
+  const config = await optionalConfig(options.config);
+  const { LocalCompositionRoot } = await import('../local-composition-root.js');
+  const root = await LocalCompositionRoot.open(source);
   // Releases recorded on the local store snapshot the flags too, as the server does.
-  const events = new EventBus((error) => process.stderr.write(`warning: the release's flag snapshot was not taken: ${(error as Error).message}\n`));
-  new ReleaseFlags(new FlagService(new KyselyFlagRepository(store.db)), new KyselyFlagRepository(store.db)).subscribe(events);
-  const ledger = new Ledger(new KyselyLedgerRepository(store.db), systemClock, events);
-  const actor = `local:${userInfo().username}`;
+  await root.snapshotFlagsWithReleases();
+  const { ledger, actor } = root;
   return {
-    where: `local store ${store.location}`,
+    where: root.where,
     record: (input) => ledger.record(input, actor),
     list: (filter) => ledger.list(filter),
     get: (id) => ledger.get(id),
@@ -77,7 +42,7 @@ export async function openLedgerAccess(options: DataSourceOptions): Promise<Ledg
       service: config?.service,
       environments: await ledger.summary(Object.keys(config?.environments ?? {}).map((environment) => ({ service: config?.service as string, environment }))),
     }),
-    close: () => store.close(),
+    close: () => root.close(),
   };
 }
 
@@ -99,11 +64,4 @@ function remoteAccess(client: ApiClient): LedgerAccess {
     status: () => client.request('GET', 'api/v1/status'),
     close: async () => undefined,
   };
-}
-
-/** `--service` or the config's service; a usage error naming both ways when neither is there. */
-export function requireService(given: string | undefined, config: RipcordConfig | undefined): string {
-  const service = given ?? config?.service;
-  if (!service) throw new RipcordError('usage', '--service is required (or run next to a ripcord.yaml that names the service)');
-  return service;
 }

@@ -1,4 +1,4 @@
-import type { Severity } from '../config/schema/fields.js';
+import type { Severity } from './severity.js';
 
 /**
  * What happens, as data. Detection, decisions, rollbacks and flags publish; incidents, notifiers,

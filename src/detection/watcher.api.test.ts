@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../app.js';
 import { parseConfig } from '../config/load-config.js';
 import { ManualClock } from '../core/clock.js';
@@ -11,16 +11,20 @@ import { createTestDatabase, type TestDatabase } from '../test-support/databases
 
 const ADMIN = 'rcp_test-admin-token-watcher-0123456789';
 
-/** The watcher end to end: real HTTP API, real probe target, SQLite, a manual clock. */
+/**
+ * The watcher end to end: real HTTP API, real probe target, SQLite, a manual clock. Each test gets its
+ * own store, app, clock and tokens, with v1 then v2 recorded: none depends on what another did.
+ */
 describe('watcher through the API', () => {
   let database: TestDatabase;
   let app: App;
   let health: Server;
+  let healthUrl: string;
   let healthy = true;
   let ingest: string;
   let operator: string;
-  const events: RipcordEvent[] = [];
-  const clock = new ManualClock('2026-03-01T10:00:00.000Z');
+  let events: RipcordEvent[] = [];
+  let clock = new ManualClock('2026-03-01T10:00:00.000Z');
 
   const call = async (method: string, url: string, token: string, body?: unknown, gzip = false) => {
     const json = body === undefined ? undefined : JSON.stringify(body);
@@ -50,7 +54,16 @@ describe('watcher through the API', () => {
       res.end(healthy ? 'ok' : 'down');
     });
     await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));
-    const healthUrl = `http://127.0.0.1:${(health.address() as AddressInfo).port}/health`;
+    healthUrl = `http://127.0.0.1:${(health.address() as AddressInfo).port}/health`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => health.close(() => resolve()));
+  });
+
+  beforeEach(async () => {
+    healthy = true;
+    events = [];
+    clock = new ManualClock('2026-03-01T10:00:00.000Z');
     database = await createTestDatabase('sqlite');
     const yaml = `service: pulse
 environments:
@@ -79,10 +92,9 @@ environments:
     clock.advance(60_000);
     await app.ledger.record({ service: 'pulse', environment: 'production', version: 'v2' }, 'ci');
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await app?.close();
     await database?.drop();
-    await new Promise<void>((resolve) => health.close(() => resolve()));
   });
 
   it('is inconclusive, not unhealthy, before any request outcome arrives', async () => {
@@ -104,7 +116,8 @@ environments:
     expect((await call('POST', '/api/v1/ingest', ingest, { environment: 'staging', outcomes: [] })).status).toBe(403);
   });
 
-  it('rolls back by policy when the canary judge finds the canary worse, and says why with numbers', async () => {
+  // A decision, not the rollback itself: the plan's execution is covered by the rollback suites.
+  it('decides by policy to roll back when the canary judge finds the canary worse, and says why with numbers', async () => {
     clock.advance(60_000);
     const body = { environment: 'production', outcomes: traffic(60, { n: 10, errors: 1 }, { n: 90, errors: 1 }) };
     expect((await call('POST', '/api/v1/ingest', ingest, body)).status).toBe(202);

@@ -35,7 +35,7 @@ environments:
   it('turns the flag off first, then puts the previous release back, and the plan succeeds', async () => {
     const good = await app.ledger.record({ service: 'pulse-messages', environment: 'production', version: '1.0.0' }, 'ci');
     await app.ledger.markStable(good.id, 'ci');
-    await app.ledger.record({ service: 'pulse-messages', environment: 'production', version: '2.0.0' }, 'ci');
+    const bad = await app.ledger.record({ service: 'pulse-messages', environment: 'production', version: '2.0.0' }, 'ci');
     const rollbacks = app.rollbacks;
     if (!rollbacks) throw new Error('rollbacks module missing');
     const plan = await rollbacks.executor.start({ environment: 'production', reason: 'split view crashes', actor: 'oncall' });
@@ -47,5 +47,11 @@ environments:
     const flag = await app.flags.get('pulse-messages', 'production', 'splitViewLayout');
     expect(flag.definition.state).toBe('DISABLED');
     expect((await app.flags.history('pulse-messages', 'production', 'splitViewLayout'))[0]?.actor).toBe('ripcord');
+    // Then the previous release: the second step ran, 1.0.0 serves again and 2.0.0 is recorded as rolled back.
+    expect(done.steps.findIndex((s) => /previous|release|rollback/i.test(s.name))).toBeGreaterThan(0);
+    expect(done.steps.every((s) => s.status === 'succeeded')).toBe(true);
+    const [production] = await app.ledger.summary([{ service: 'pulse-messages', environment: 'production' }]);
+    expect(production?.current?.version).toBe('1.0.0');
+    expect((await app.ledger.get(bad.id)).status).toBe('rolled_back');
   });
 });

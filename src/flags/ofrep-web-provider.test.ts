@@ -11,6 +11,14 @@ import { until } from '../test-support/until.js';
 const ADMIN = 'rcp_ofrep-web-admin-token-000000';
 const flag = { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'on' };
 
+/** Streams the provider opened and the server answered (the `open` event: 200, text/event-stream). */
+const opened: EventSource[] = [];
+class ObservedEventSource extends EventSource {
+  constructor(...args: ConstructorParameters<typeof EventSource>) {
+    super(...args);
+    this.addEventListener('open', () => opened.push(this));
+  }
+}
 
 /**
  * OpenFeature's web SDK with the official OFREP web provider, as a browser app uses it: one bulk
@@ -25,7 +33,7 @@ describe('OFREP web provider (@openfeature/web-sdk) against ripcord', () => {
   let url: string;
 
   beforeAll(async () => {
-    (globalThis as { EventSource?: unknown }).EventSource = EventSource;
+    (globalThis as { EventSource?: unknown }).EventSource = ObservedEventSource;
     database = await createTestDatabase('sqlite');
     const parsed = parseConfig('service: pulse-messages\nenvironments:\n  production: {}\n', 'ripcord.yaml', {});
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
@@ -52,8 +60,8 @@ describe('OFREP web provider (@openfeature/web-sdk) against ripcord', () => {
     client.addHandler(ProviderEvents.ConfigurationChanged, () => {
       changed++;
     });
-    // Let the provider open its stream before flipping.
-    await new Promise((r) => setTimeout(r, 300));
+    // Flip only once the provider's stream is open: a change seen after that came through it.
+    await until(() => opened.length > 0, 'the web provider to open its event stream');
     const flipped = await fetch(`${url}/api/v1/environments/production/flags`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },

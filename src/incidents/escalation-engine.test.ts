@@ -1,17 +1,18 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EscalationPolicy } from '../config/ripcord-config.js';
 import { ManualClock } from '../core/clock.js';
 import { EscalationEngine } from './escalation-engine.js';
 import type { Incident } from './incident.js';
-import { InMemoryIncidentRepository } from './incident-repository.js';
+import type { IncidentRepository } from './incident-repository.js';
 import { IncidentService } from './incident-service.js';
+import { closeIncidentStores, sqliteIncidentRepository } from '../test-support/incident-store.js';
 
 const MIN = 60_000;
 
 /** The escalation walk in virtual time: who is paged when, and what stops it. */
 describe('escalation engine', () => {
   let clock: ManualClock;
-  let repo: InMemoryIncidentRepository;
+  let repo: IncidentRepository;
   let service: IncidentService;
   let pages: { at: number; to: string[]; reason: string }[];
   let policy: EscalationPolicy;
@@ -33,9 +34,10 @@ describe('escalation engine', () => {
     return incident;
   };
 
-  beforeEach(() => {
+  afterEach(closeIncidentStores);
+  beforeEach(async () => {
     clock = new ManualClock(new Date(start));
-    repo = new InMemoryIncidentRepository();
+    repo = await sqliteIncidentRepository();
     service = new IncidentService(repo, clock);
     pages = [];
     policy = { steps: [{ after: 0, to: ['primary'] }, { after: 5 * MIN, to: ['secondary'] }, { after: 10 * MIN, to: ['manager'] }], repeat: 0 };

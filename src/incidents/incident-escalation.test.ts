@@ -2,12 +2,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../app.js';
 import { parseConfig } from '../config/load-config.js';
 import { ManualClock } from '../core/clock.js';
 import { createLogger } from '../logger.js';
 import { createTestDatabase, type TestDatabase } from '../test-support/databases.js';
+import { until } from '../test-support/until.js';
 
 const MIN = 60_000;
 const PUBLIC_URL = 'https://ripcord.example.com';
@@ -16,24 +17,38 @@ const PUBLIC_URL = 'https://ripcord.example.com';
  * Escalation, email, signed acknowledgement links, periodic updates and the in-app banner, end to end:
  * a real SMTP server (smtp-server) and a real HTTP receiver on loopback, a real store on disk, and a
  * server restart in the middle of the escalation. Slack cannot be reached from here: the HTTP receiver
- * stands in for an incoming webhook (JSON POST, answers "ok").
+ * stands in for an incoming webhook (JSON POST, answers "ok"). Each test opens its own incident on its
+ * own store, app and clock, and reads only the messages sent during it.
  */
 describe('incident escalation and communication', () => {
-  const mails: ParsedMail[] = [];
-  const posts: { path: string; body: Record<string, unknown> }[] = [];
+  let mails: ParsedMail[] = [];
+  let posts: { path: string; body: Record<string, unknown> }[] = [];
+  /** Messages the SMTP server is still parsing. */
+  let parsing = 0;
   let smtp: SMTPServer;
   let receiver: Server;
   let database: TestDatabase;
   let app: App;
   let config: NonNullable<Parameters<typeof createApp>[0]>['config'];
-  const clock = new ManualClock('2026-03-01T14:30:00Z');
+  let clock = new ManualClock('2026-03-01T14:30:00Z');
 
   const start = () =>
     createApp({ ...database.options, config, clock, adminToken: 'rcp_escalation-test-admin-00000', watchIntervalMs: 0, incidentTickMs: 0, notifyRetry: { attempts: 2, baseDelayMs: 5 }, logger: createLogger({ level: 'silent' }) });
+  /** Every message ripcord sent has been received and parsed. */
   const settle = async () => {
     await app.incidents.idle();
-    // SMTP delivery finishes on the server side a moment after nodemailer's answer.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => parsing === 0, 'the SMTP server to finish parsing');
+  };
+  const openIncident = async () => {
+    const incident = await app.incidents.open({ service: 'pulse-messages', environment: 'production', title: 'Split view crashes', severity: 'P1', actor: 'ripcord', affected: ['split view'] });
+    await settle();
+    return incident.id;
+  };
+  /** Five minutes on: the escalation's second step pages Bob. */
+  const escalateToBob = async () => {
+    clock.advance(5 * MIN);
+    await app.incidentTimers?.tick();
+    await settle();
   };
   const pathOf = (url: string) => {
     const u = new URL(url);
@@ -45,12 +60,14 @@ describe('incident escalation and communication', () => {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       onData(stream, _session, callback) {
+        parsing++;
         simpleParser(stream)
           .then((mail) => {
             mails.push(mail);
             callback();
           })
-          .catch(callback);
+          .catch(callback)
+          .finally(() => parsing--);
       },
     });
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
@@ -93,22 +110,25 @@ describe('incident escalation and communication', () => {
     );
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
     config = parsed.config;
-    database = await createTestDatabase('sqlite');
-    app = await start();
   });
   afterAll(async () => {
-    await app?.close();
-    await database?.drop();
     await new Promise((resolve) => receiver.close(resolve));
     await new Promise<void>((resolve) => smtp.close(() => resolve()));
   });
-
-  let incidentId = '';
+  beforeEach(async () => {
+    mails = [];
+    posts = [];
+    clock = new ManualClock('2026-03-01T14:30:00Z');
+    database = await createTestDatabase('sqlite');
+    app = await start();
+  });
+  afterEach(async () => {
+    await app?.close();
+    await database?.drop();
+  });
 
   it('announces the incident to Slack and the users list, and pages the first step by email with a signed link', async () => {
-    const incident = await app.incidents.open({ service: 'pulse-messages', environment: 'production', title: 'Split view crashes', severity: 'P1', actor: 'ripcord', affected: ['split view'] });
-    incidentId = incident.id;
-    await settle();
+    const incident = await app.incidents.get(await openIncident());
     expect(posts.filter((p) => p.path === '/slack').map((p) => String(p.body.text).split('\n')[0])).toContain('🚨 INCIDENT: Split view crashes');
     const announcement = mails.find((m) => m.subject === '[P1] pulse-messages incident: Split view crashes');
     expect(announcement?.text).toContain('Reason: Split view crashes');
@@ -125,6 +145,8 @@ describe('incident escalation and communication', () => {
   });
 
   it('keeps escalating after a server restart: the next step pages Bob on time', async () => {
+    const incidentId = await openIncident();
+    expect(posts.filter((p) => p.path === '/bob')).toEqual([]);
     await app.close();
     clock.advance(5 * MIN);
     app = await start();
@@ -136,6 +158,8 @@ describe('incident escalation and communication', () => {
   });
 
   it('acknowledges through the signed link: a GET shows a confirmation, the POST acknowledges, a forged link is refused', async () => {
+    const incidentId = await openIncident();
+    await escalateToBob();
     const link = String(posts.find((p) => p.path === '/bob')?.body.ackUrl);
     const shown = await app.server.inject({ method: 'GET', url: pathOf(link) });
     expect(shown.statusCode).toBe(200);
@@ -163,6 +187,7 @@ describe('incident escalation and communication', () => {
   });
 
   it('posts a periodic update every update_every while the incident is open', async () => {
+    const incidentId = await openIncident();
     const before = posts.filter((p) => p.path === '/slack' && String(p.body.text).includes('Split view')).length;
     clock.advance(5 * MIN);
     await app.incidentTimers?.tick();
@@ -174,6 +199,7 @@ describe('incident escalation and communication', () => {
   });
 
   it('serves the in-app banner from the configured template while open, and nothing once resolved', async () => {
+    const incidentId = await openIncident();
     const open = await app.server.inject({ method: 'GET', url: '/api/v1/environments/production/banner' });
     expect(open.statusCode).toBe(200);
     expect(open.json()).toMatchObject({ active: true, status: 'investigating', text: 'Heads up: split view is having trouble. Next update in 5 minutes.' });
@@ -184,7 +210,11 @@ describe('incident escalation and communication', () => {
     expect((await app.server.inject({ method: 'GET', url: '/api/v1/environments/production/banner' })).json()).toMatchObject({ active: false, text: null });
   });
 
-  it('emails the users seed 002\'s [RESOLVED] notice', () => {
+  it('emails the users seed 002\'s [RESOLVED] notice', async () => {
+    const incidentId = await openIncident();
+    expect(mails.some((m) => m.subject === '[RESOLVED] pulse-messages Service Interruption')).toBe(false);
+    await app.incidents.setStatus(incidentId, 'resolved', 'alice');
+    await settle();
     const resolved = mails.find((m) => m.subject === '[RESOLVED] pulse-messages Service Interruption');
     expect(resolved?.text).toContain('The issue has been resolved and all systems are operating normally.');
     expect((resolved?.to as { text: string } | undefined)?.text).toBe('users@example.com');

@@ -1,20 +1,22 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.js';
 import { EventBus, type RipcordEvent } from '../core/events.js';
 import { overdueItems } from './incident.js';
 import { renderPostmortem, renderRollbackLog, TO_BE_WRITTEN } from './incident-report.js';
-import { InMemoryIncidentRepository } from './incident-repository.js';
 import { IncidentService } from './incident-service.js';
 import { computeRecoveryMetrics, formatRecoveryMetrics } from './recovery-metrics.js';
+import { closeIncidentStores, sqliteIncidentRepository } from '../test-support/incident-store.js';
 
 const base = { service: 'web', environment: 'production', releaseId: 'rel_bad' };
 
-function setup() {
+afterEach(closeIncidentStores);
+
+async function setup() {
   const clock = new ManualClock('2026-03-01T14:30:00.000Z');
   const bus = new EventBus((error) => {
     throw error;
   });
-  const service = new IncidentService(new InMemoryIncidentRepository(), clock, async (id) => (id === 'rel_bad' ? '2026-03-01T14:27:00.000Z' : undefined));
+  const service = new IncidentService(await sqliteIncidentRepository(), clock, async (id) => (id === 'rel_bad' ? '2026-03-01T14:27:00.000Z' : undefined));
   service.attach(bus);
   return { clock, bus, service };
 }
@@ -35,7 +37,7 @@ async function playBadRelease(bus: EventBus): Promise<void> {
 
 describe('IncidentService', () => {
   it('opens one incident per bad release from triggers and rollbacks, with a full timeline', async () => {
-    const { bus, service } = setup();
+    const { bus, service } = await setup();
     await playBadRelease(bus);
     const incidents = await service.list();
     expect(incidents).toHaveLength(1);
@@ -54,7 +56,7 @@ describe('IncidentService', () => {
   });
 
   it('does not open an incident for events that only describe, and keeps a second release separate', async () => {
-    const { bus, service } = setup();
+    const { bus, service } = await setup();
     await bus.publish({ ...base, at: '2026-03-01T14:29:00.000Z', type: 'signal.first_bad', signal: 'x', explanation: 'y' });
     expect(await service.list()).toHaveLength(0);
     await bus.publish({ ...base, at: '2026-03-01T14:30:00.000Z', type: 'trigger.fired', trigger: 'a', severity: 'P2', explanation: 'a' });
@@ -63,7 +65,7 @@ describe('IncidentService', () => {
   });
 
   it('records who moved the status, refuses to go backwards, and audits milestone corrections', async () => {
-    const { clock, bus, service } = setup();
+    const { clock, bus, service } = await setup();
     await playBadRelease(bus);
     const [incident] = await service.list();
     const id = incident?.id as string;
@@ -79,7 +81,7 @@ describe('IncidentService', () => {
   });
 
   it('shows overdue checklist items against the seeds\' time boxes', async () => {
-    const { clock, service } = setup();
+    const { clock, service } = await setup();
     const incident = await service.open({ service: 'web', environment: 'production', title: 'checkout broken', severity: 'P1', actor: 'alice' });
     expect(overdueItems(incident, clock.now())).toEqual([]);
     clock.advance(11 * 60_000);
@@ -89,7 +91,7 @@ describe('IncidentService', () => {
   });
 
   it('renders a post-mortem pre-filled from the record with human sections marked', async () => {
-    const { bus, service } = setup();
+    const { bus, service } = await setup();
     await playBadRelease(bus);
     const [incident] = await service.list();
     await service.addAction(incident?.id as string, 'Add integration test for null resume', 'alice');
@@ -105,7 +107,7 @@ describe('IncidentService', () => {
   });
 
   it('computes the recovery numbers and compares them with the seeds\' targets', async () => {
-    const { bus, service } = setup();
+    const { bus, service } = await setup();
     await playBadRelease(bus);
     const [incident] = await service.list();
     await service.setStatus(incident?.id as string, 'acknowledged', 'alice').catch(() => undefined);

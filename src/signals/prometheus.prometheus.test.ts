@@ -9,17 +9,12 @@ import { type App, createApp } from '../app.js';
 import { parseConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
 import { createTestDatabase, type TestDatabase } from '../test-support/databases.js';
+import { listeningPort } from '../test-support/listening-port.js';
+import { until } from '../test-support/until.js';
 import { fillQuery, PrometheusClient } from './prometheus-client.js';
 
 const PROMETHEUS = process.env.RIPCORD_TEST_PROMETHEUS ?? '/usr/bin/prometheus';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /** Debian's Prometheus, started here on a loopback port, scraping a small app every second. */
 describe('Prometheus signal against a real Prometheus', () => {
@@ -35,7 +30,7 @@ describe('Prometheus signal against a real Prometheus', () => {
 
   beforeAll(async () => {
     if (spawnSync(PROMETHEUS, ['--version']).error) {
-      throw new Error(`Prometheus is not installed at ${PROMETHEUS}: apt-get install -y prometheus (as .ci/run does), or set RIPCORD_TEST_PROMETHEUS`);
+      throw new Error(`Prometheus is not installed at ${PROMETHEUS}: apt-get install -y prometheus (npm test's pre-test step, scripts/ensure-test-programs.mjs, does it as root), or set RIPCORD_TEST_PROMETHEUS`);
     }
     timer = setInterval(() => {
       counts.canary.ok += 90;
@@ -61,9 +56,13 @@ describe('Prometheus signal against a real Prometheus', () => {
     const appPort = (app.address() as AddressInfo).port;
     dir = mkdtempSync(join(tmpdir(), 'ripcord-prom-'));
     writeFileSync(join(dir, 'prometheus.yml'), `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: app\n    static_configs: [ { targets: ['127.0.0.1:${appPort}'] } ]\n`);
-    const port = await freePort();
+    // Port 0: the OS picks Prometheus's port, read back from the process's listening socket.
+    const started = spawn(PROMETHEUS, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0'], { stdio: 'ignore' });
+    prometheus = started;
+    await until(() => listeningPort(started.pid ?? 0) !== undefined || started.exitCode !== null, 'Prometheus to listen', 20_000);
+    const port = listeningPort(started.pid ?? 0);
+    if (port === undefined) throw new Error(`Prometheus (${PROMETHEUS}) exited with ${started.exitCode} before listening`);
     url = `http://127.0.0.1:${port}`;
-    prometheus = spawn(PROMETHEUS, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
     // The first scrape lands a few seconds after start: poll until two samples exist (rate needs them).
     const client = new PrometheusClient(url);
     const deadline = Date.now() + 40_000;
@@ -101,7 +100,8 @@ describe('Prometheus signal against a real Prometheus', () => {
   it('turns failed reads into errors, never exceptions', async () => {
     expect(await new PrometheusClient(url).instant('sum(')).toMatchObject({ error: expect.stringMatching(/^Prometheus: .*parse error/) });
     expect(await new PrometheusClient(url).instant('absent_metric_xyz')).toEqual({ error: 'query returned no series' });
-    expect(await new PrometheusClient(`http://127.0.0.1:${await freePort()}`).instant('up')).toEqual({ error: 'Prometheus unreachable: ECONNREFUSED' });
+    // Nothing can listen on port 0, so connecting to it is always refused (and binds nothing).
+    expect(await new PrometheusClient('http://127.0.0.1:0').instant('up')).toEqual({ error: 'Prometheus unreachable: ECONNREFUSED' });
   });
 
   it('feeds the watcher: error rate and P95 vs baseline from PromQL, the canary judge from counters', async () => {

@@ -31,7 +31,7 @@ export async function createTestDatabase(dialect: TestDialect): Promise<TestData
     await admin.connect();
   } catch (error) {
     throw new Error(
-      `PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL} (${(error as Error).message}). Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start (as .ci/run does), or set RIPCORD_TEST_POSTGRES_URL.`,
+      `PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL} (${(error as Error).message}). Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start (npm test's pre-test step, scripts/ensure-test-programs.mjs, does it as root), or set RIPCORD_TEST_POSTGRES_URL.`,
     );
   }
   await admin.query(`CREATE DATABASE ${name}`);

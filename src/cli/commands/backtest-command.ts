@@ -1,13 +1,10 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../core/duration.js';
 import { RipcordError } from '../../core/errors.js';
-import { Ledger } from '../../deployments/ledger.js';
 import type { Release } from '../../deployments/release.js';
-import { backtest, type BacktestReport } from '../../detection/backtest.js';
-import { KyselyLedgerRepository } from '../../store/kysely-ledger-repository.js';
-import { KyselyRollupRepository } from '../../store/kysely-rollup-repository.js';
-import { openStore } from '../../store/open-store.js';
-import { optionalConfig, requireService } from '../ledger-access.js';
+import type { BacktestReport } from '../../detection/backtest.js';
+import { optionalConfig, requireService } from '../config-file.js';
+import { resolveDataSource } from '../data-source.js';
 import { print, printJson, table } from '../output.js';
 
 interface BacktestOptions {
@@ -56,15 +53,19 @@ export function registerBacktest(program: Command): void {
     .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nExample:\n  ripcord backtest --env production --config candidate.yaml --since 30d')
     .action(async (options: BacktestOptions) => {
-      const config = optionalConfig(options.config);
+      const config = await optionalConfig(options.config);
       if (!config) throw new RipcordError('usage', 'backtest needs a candidate ripcord.yaml (--config)');
       const service = requireService(options.service, config);
       const sinceMs = parseDuration(options.since);
       if (sinceMs === undefined) throw new RipcordError('usage', `--since must be a duration like 30d or 12h, not "${options.since}"`);
       const now = Date.now();
-      const store = await openStore({ databaseUrl: options.database ?? process.env.RIPCORD_DATABASE_URL, dataDir: options.dataDir });
+      // The store and the judge load only for this command, through the local composition root.
+      const source = resolveDataSource({ ...options, local: true });
+      if (source.kind === 'server') throw new RipcordError('usage', 'backtest reads the recorded outcomes from the store: run it on the local store (--data-dir or --database)');
+      const [{ LocalCompositionRoot }, { KyselyRollupRepository }, { backtest }] = await Promise.all([import('../../local-composition-root.js'), import('../../store/kysely-rollup-repository.js'), import('../../detection/backtest.js')]);
+      const root = await LocalCompositionRoot.open(source);
+      const { store, ledger } = root;
       try {
-        const ledger = new Ledger(new KyselyLedgerRepository(store.db));
         const releases: Release[] = [];
         let cursor: string | undefined;
         do {
@@ -77,7 +78,7 @@ export function registerBacktest(program: Command): void {
         if (options.json) printJson(report);
         else printBacktest(report);
       } finally {
-        await store.close();
+        await root.close();
       }
     });
 }

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import type { Decision } from '../../decisions/decision.js';
 import type { ApiClient } from '../api-client.js';
-import { serverClient } from '../cli-defaults.js';
-import type { DataSourceOptions } from '../ledger-access.js';
+import { type DataSourceOptions, serverClient } from '../data-source.js';
 import { print, printJson, table, when } from '../output.js';
 
 function client(options: DataSourceOptions): ApiClient {

@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { RipcordError } from '../../core/errors.js';
 import type { SnapshotInput } from '../../deployments/ledger.js';
 import { RELEASE_STATUSES, type ReleaseStatus, SNAPSHOT_KINDS, type SnapshotKind } from '../../deployments/release.js';
-import { addDataSourceOptions, type DataSourceOptions, openLedgerAccess, optionalConfig } from '../ledger-access.js';
-import { runDeploySync } from '../../providers/deploy-sync.js';
+import { optionalConfig } from '../config-file.js';
+import { addDataSourceOptions, type DataSourceOptions } from '../data-source.js';
+import { openLedgerAccess } from '../ledger-access.js';
 import { print, printJson } from '../output.js';
 import { printRelease } from './release-view.js';
 
@@ -64,7 +65,7 @@ export function registerDeploy(program: Command): void {
       const snapshots = options.snapshot.map(parseSnapshot);
       if (options.deployedAt && Number.isNaN(Date.parse(options.deployedAt))) throw new RipcordError('usage', `--deployed-at "${options.deployedAt}" is not an ISO 8601 time`);
       const release = await withLedger(options, async (ledger) => {
-        const service = options.service ?? (ledger.where.startsWith('server') ? undefined : optionalConfig(options.config)?.service);
+        const service = options.service ?? (ledger.where.startsWith('server') ? undefined : (await optionalConfig(options.config))?.service);
         if (!service && !ledger.where.startsWith('server')) throw new RipcordError('usage', '--service is required (or run next to a ripcord.yaml that names the service)');
         return ledger.record({
           service: service as string,
@@ -92,7 +93,10 @@ export function registerDeploy(program: Command): void {
   )
     .addHelpText('after', '\nExample:\n  ripcord deploy sync --env production')
     .action(async (options: DataSourceOptions & { env: string; json?: boolean }) => {
-      const result = await withLedger(options, (ledger) => runDeploySync(optionalConfig(options.config), options.env, ledger, options.dataDir));
+      // The provider code loads only for this command.
+      const { runDeploySync } = await import('../../providers/deploy-sync.js');
+      const config = await optionalConfig(options.config);
+      const result = await withLedger(options, (ledger) => runDeploySync(config, options.env, ledger, options.dataDir));
       if (options.json) printJson(result);
       else for (const line of result.lines) print(line);
     });

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { RipcordError } from '../../core/errors.js';
 import { deploymentLog } from '../../deployments/deployment-log.js';
 import { RELEASE_STATUSES, type Release, type ReleaseStatus } from '../../deployments/release.js';
-import { addDataSourceOptions, type DataSourceOptions, optionalConfig } from '../ledger-access.js';
+import { optionalConfig } from '../config-file.js';
+import { addDataSourceOptions, type DataSourceOptions } from '../data-source.js';
 import { print, printJson } from '../output.js';
 import { withLedger } from './deploy-command.js';
 import { printRelease, releaseRows } from './release-view.js';
@@ -48,7 +49,7 @@ export function registerDeployments(program: Command): void {
           else printRelease(release);
           return;
         }
-        const service = options.service ?? (ledger.where.startsWith('server') ? undefined : optionalConfig(options.config)?.service);
+        const service = options.service ?? (ledger.where.startsWith('server') ? undefined : (await optionalConfig(options.config))?.service);
         const releases: Release[] = [];
         let cursor = options.cursor;
         let nextCursor: string | undefined;

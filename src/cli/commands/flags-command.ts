@@ -1,17 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { RipcordError } from '../../core/errors.js';
-import { type FlagChange, type FlagDefinition, type FlagRecord, flagDefinitionSchema } from '../../flags/flag-definition.js';
-import { readFlagsFile } from '../../flags/flag-config-sync.js';
-import { type FlagDocument, FlagService } from '../../flags/flag-service.js';
-import { type FlagDiffEntry, ReleaseFlags, releaseIdOf } from '../../flags/release-flags.js';
-import { Ledger } from '../../deployments/ledger.js';
-import { KyselyLedgerRepository } from '../../store/kysely-ledger-repository.js';
-import { KyselyFlagRepository } from '../../store/kysely-flag-repository.js';
-import { openStore } from '../../store/open-store.js';
-import { ApiClient } from '../api-client.js';
-import { addDataSourceOptions, type DataSourceOptions, optionalConfig } from '../ledger-access.js';
+import type { FlagChange, FlagDefinition, FlagRecord } from '../../flags/flag-definition.js';
+import type { FlagDocument } from '../../flags/flag-service.js';
+import type { FlagDiffEntry } from '../../flags/release-flags.js';
+import { optionalConfig } from '../config-file.js';
+import { addDataSourceOptions, type DataSourceOptions, resolveDataSource } from '../data-source.js';
 import { print, printJson, table, when } from '../output.js';
 
 interface FlagsOptions extends DataSourceOptions {
@@ -35,9 +29,9 @@ interface FlagAccess {
 }
 
 async function openFlags(options: FlagsOptions): Promise<FlagAccess> {
-  const server = options.server ?? process.env.RIPCORD_SERVER;
-  if (server) {
-    const client = new ApiClient(server, options.token ?? process.env.RIPCORD_TOKEN);
+  const source = resolveDataSource(options);
+  if (source.kind === 'server') {
+    const { client } = source;
     const query = new URLSearchParams({ ...(options.service ? { service: options.service } : {}), ...(options.reason ? { reason: options.reason } : {}) }).toString();
     const base = `api/v1/environments/${encodeURIComponent(options.env)}/flags`;
     const q = query ? `?${query}` : '';
@@ -55,11 +49,12 @@ async function openFlags(options: FlagsOptions): Promise<FlagAccess> {
       close: async () => undefined,
     };
   }
-  const service = options.service ?? optionalConfig(options.config)?.service;
+  const service = options.service ?? (await optionalConfig(options.config))?.service;
   if (!service) throw new RipcordError('usage', '--service is required (or run next to a ripcord.yaml that names the service)');
-  const store = await openStore({ databaseUrl: options.database ?? process.env.RIPCORD_DATABASE_URL, dataDir: options.dataDir });
-  const flags = new FlagService(new KyselyFlagRepository(store.db));
-  const actor = `local:${userInfo().username}`;
+  const { LocalCompositionRoot } = await import('../../local-composition-root.js');
+  const root = await LocalCompositionRoot.open(source);
+  const flags = await root.flags();
+  const { actor } = root;
   return {
     list: () => flags.list(service, options.env),
     get: (key) => flags.get(service, options.env, key),
@@ -68,11 +63,11 @@ async function openFlags(options: FlagsOptions): Promise<FlagAccess> {
     history: (key) => flags.history(service, options.env, key),
     load: (document) => flags.putDocument(service, options.env, document, actor, options.reason),
     diff: async (from, to) => {
-      const ledger = new Ledger(new KyselyLedgerRepository(store.db));
-      const [a, b] = await Promise.all([releaseIdOf(ledger, service, options.env, from, 'release-a'), releaseIdOf(ledger, service, options.env, to, 'release-b')]);
-      return { from: a, to: b, flags: await new ReleaseFlags(flags, new KyselyFlagRepository(store.db)).diff(a, b) };
+      const [{ ReleaseFlags, releaseIdOf }, { KyselyFlagRepository }] = await Promise.all([import('../../flags/release-flags.js'), import('../../store/kysely-flag-repository.js')]);
+      const [a, b] = await Promise.all([releaseIdOf(root.ledger, service, options.env, from, 'release-a'), releaseIdOf(root.ledger, service, options.env, to, 'release-b')]);
+      return { from: a, to: b, flags: await new ReleaseFlags(flags, new KyselyFlagRepository(root.store.db)).diff(a, b) };
     },
-    close: () => store.close(),
+    close: () => root.close(),
   };
 }
 
@@ -128,6 +123,7 @@ export function registerFlags(program: Command): void {
       } catch (error) {
         throw new RipcordError('usage', `${file}: not readable JSON (${(error as Error).message})`);
       }
+      const { flagDefinitionSchema } = await import('../../flags/flag-definition.js');
       const definition = flagDefinitionSchema.safeParse(parsed);
       if (!definition.success) throw new RipcordError('invalid_input', `${file}: ${definition.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
       const flag = await using(options, (access) => access.put(key, definition.data));
@@ -151,6 +147,7 @@ export function registerFlags(program: Command): void {
   withOptions(flags.command('load <flagd-file>').description('load a whole flagd file: its flags, $evaluators and flag-set metadata, in one change').option('--reason <text>', 'why, for the history'))
     .addHelpText('after', '\nExample:\n  ripcord flags load flags.json --env production --reason "sync from flagd"')
     .action(async (file: string, options: FlagsOptions) => {
+      const { readFlagsFile } = await import('../../flags/flag-config-sync.js');
       const document = readFlagsFile(file);
       const loaded = await using(options, (access) => access.load(document));
       if (options.json) printJson(loaded);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { RipcordError } from '../../core/errors.js';
 import { formatRecoveryMetrics, type RecoveryMetrics } from '../../incidents/recovery-metrics.js';
 import type { ApiClient } from '../api-client.js';
-import { serverClient } from '../cli-defaults.js';
+import { serverClient } from '../data-source.js';
 import { print, printJson, table, when } from '../output.js';
 
 interface ServerOptions {

@@ -3,7 +3,6 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { starterConfig } from '../../config/starter-config.js';
 import { RipcordError } from '../../core/errors.js';
-import { platformStarterConfig } from '../../providers/platform-starter.js';
 import { print } from '../output.js';
 
 export function registerInit(program: Command): void {
@@ -14,11 +13,13 @@ export function registerInit(program: Command): void {
     .option('--force', 'overwrite an existing file')
     .option('--platform <kind>', 'start from a plan for this platform: vercel, netlify or render')
     .addHelpText('after', '\nExamples:\n  ripcord init --service pulse-messages\n  ripcord init --platform vercel')
-    .action((file: string | undefined, options: { service?: string; force?: boolean; platform?: string }) => {
+    .action(async (file: string | undefined, options: { service?: string; force?: boolean; platform?: string }) => {
       const path = file ?? 'ripcord.yaml';
       if (existsSync(path) && !options.force) throw new RipcordError('usage', `${path} exists already; pass --force to overwrite it`);
       const service = (options.service ?? basename(process.cwd())).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'my-service';
-      writeFileSync(path, options.platform ? platformStarterConfig(options.platform, service) : starterConfig(service), { flag: options.force ? 'w' : 'wx' });
+      // The providers' definitions load only for --platform (ADR 0003).
+      const text = options.platform ? (await import('../../providers/platform-starter.js')).platformStarterConfig(options.platform, service) : starterConfig(service);
+      writeFileSync(path, text, { flag: options.force ? 'w' : 'wx' });
       print(`wrote ${path} for service ${service}; next: edit it, then ripcord validate ${path}`);
     });
 }

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { RipcordError } from '../../core/errors.js';
-import { openStore } from '../../store/open-store.js';
-import { loadSecretKey } from '../../store/secret-key.js';
-import { KEYS_DOC, resealSigningKeys } from '../../store/signing-keys.js';
 import { print, printJson } from '../output.js';
+
+/** store/signing-keys.ts's KEYS_DOC, spelled out so that `--help` does not load the store (ADR 0003). */
+const KEYS_DOC = 'docs/configuration.md#keys-and-secrets';
 
 interface RotateOptions {
   newKeyFile?: string;
@@ -25,6 +25,7 @@ export function registerKeys(program: Command): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', `\nExample:\n  ripcord keys rotate --new-key-file /etc/ripcord/secret.key.new\nThen restart every server with the new key (see ${KEYS_DOC}).`)
     .action(async (options: RotateOptions) => {
+      const [{ openStore }, { loadSecretKey }, { resealSigningKeys }] = await Promise.all([import('../../store/open-store.js'), import('../../store/secret-key.js'), import('../../store/signing-keys.js')]);
       // The current key must exist: making one now would only prove nothing opens with it.
       const current = loadSecretKey({ env: options.secretKeyFile ? {} : process.env, file: options.secretKeyFile, create: false });
       const next = loadSecretKey({ env: {}, file: options.newKeyFile });

@@ -3,9 +3,9 @@ import { parseDuration } from '../../core/duration.js';
 import { RipcordError } from '../../core/errors.js';
 import type { ReleaseDetails } from '../../deployments/release.js';
 import type { RollbackPlan } from '../../rollbacks/rollback-plan.js';
-import { ApiClient } from '../api-client.js';
-import { cliDefaults } from '../cli-defaults.js';
-import { optionalConfig } from '../ledger-access.js';
+import type { ApiClient } from '../api-client.js';
+import { optionalConfig } from '../config-file.js';
+import { cliDefaults, resolveDataSource } from '../data-source.js';
 import { print } from '../output.js';
 import { formatMs, PlanProgress } from '../plan-progress.js';
 
@@ -49,18 +49,18 @@ export function registerRelease(program: Command): void {
     .option('--json', 'one JSON event per line (for CI)')
     .addHelpText('after', '\nExit code: 0 when the release is verified, 1 when it was rolled back or failed.\n\nExample:\n  ripcord release 2.0.0 --env production --watch 10m --server http://127.0.0.1:4747')
     .action(async (version: string, options: ReleaseOptions) => {
-      const defaults = cliDefaults();
-      const server = options.server ?? (process.env.RIPCORD_SERVER || defaults.server);
-      if (!server) throw new RipcordError('usage', 'ripcord release runs through the server (it watches the release): pass --server <url> or set RIPCORD_SERVER');
+      const source = resolveDataSource({ server: options.server, token: options.token });
+      if (source.kind !== 'server') throw new RipcordError('usage', 'ripcord release runs through the server (it watches the release): pass --server <url> or set RIPCORD_SERVER');
       const watchMs = parseDuration(options.watch);
       if (watchMs === undefined) throw new RipcordError('usage', `--watch must be a duration like 30s or 5m, not "${options.watch}"`);
-      const environment = options.env ?? defaults.environment ?? onlyEnvironment(options.config);
-      await release(new ApiClient(server, options.token ?? (process.env.RIPCORD_TOKEN || defaults.token)), { version, environment, watchMs, options });
+      // The quickstart's environment applies only to the quickstart's own server.
+      const environment = options.env ?? (source.from === 'quickstart' ? cliDefaults().environment : undefined) ?? (await onlyEnvironment(options.config));
+      await release(source.client, { version, environment, watchMs, options });
     });
 }
 
-function onlyEnvironment(file: string | undefined): string {
-  const names = Object.keys(optionalConfig(file)?.environments ?? {});
+async function onlyEnvironment(file: string | undefined): Promise<string> {
+  const names = Object.keys((await optionalConfig(file))?.environments ?? {});
   if (names.length === 1 && names[0]) return names[0];
   throw new RipcordError('usage', `pass --env <environment>${names.length ? ` (one of: ${names.join(', ')})` : ''}`);
 }

@@ -1,15 +1,10 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { RipcordError } from '../../core/errors.js';
-import { EventBus } from '../../core/events.js';
-import { Ledger } from '../../deployments/ledger.js';
 import type { RollbackPlan } from '../../rollbacks/rollback-plan.js';
-import { createRollbacksModule } from '../../rollbacks-module.js';
-import { KyselyLedgerRepository } from '../../store/kysely-ledger-repository.js';
-import { DEFAULT_DATA_DIR, openStore } from '../../store/open-store.js';
-import { join } from 'node:path';
-import { ApiClient } from '../api-client.js';
-import { addDataSourceOptions, type DataSourceOptions, optionalConfig } from '../ledger-access.js';
+import type { ApiClient } from '../api-client.js';
+import { optionalConfig } from '../config-file.js';
+import { addDataSourceOptions, type DataSourceOptions, resolveDataSource } from '../data-source.js';
 import { print, printJson } from '../output.js';
 import { PlanProgress, printPlan } from '../plan-progress.js';
 
@@ -52,15 +47,15 @@ export function registerRollback(program: Command): void {
       '\nExamples:\n  ripcord rollback --env production --dry-run\n  ripcord rollback --env production --yes --reason "checkout errors" --server http://127.0.0.1:4747\n  ripcord rollback --env production --to 1.4.2 --local --yes   # server down: act from ./ripcord.yaml and ./.ripcord',
     )
     .action(async (options: RollbackOptions) => {
-      const server = options.local ? undefined : (options.server ?? process.env.RIPCORD_SERVER);
-      const result = server ? await viaServer(server, options) : await locally(options);
+      const source = resolveDataSource(options);
+      const result = source.kind === 'server' ? await viaServer(source.client, options) : await locally(options, source);
       if (result && result.status !== 'succeeded') throw new RipcordError('unavailable', `rollback ${result.id} ${result.status}: ${result.state ?? ''}`);
     });
 }
 
-function environmentOf(options: RollbackOptions): string {
+async function environmentOf(options: RollbackOptions): Promise<string> {
   if (options.env) return options.env;
-  const config = optionalConfig(options.config);
+  const config = await optionalConfig(options.config);
   const names = Object.keys(config?.environments ?? {});
   if (names.length === 1 && names[0]) return names[0];
   throw new RipcordError('usage', `pass --env <environment>${names.length ? ` (one of: ${names.join(', ')})` : ''}`);
@@ -88,9 +83,8 @@ function finish(options: RollbackOptions, plan: RollbackPlan): RollbackPlan {
   return plan;
 }
 
-async function viaServer(server: string, options: RollbackOptions): Promise<RollbackPlan | undefined> {
-  const client = new ApiClient(server, options.token ?? process.env.RIPCORD_TOKEN);
-  const body = { environment: environmentOf(options), to: options.to, reason: options.reason, severity: options.severity, force: options.force };
+async function viaServer(client: ApiClient, options: RollbackOptions): Promise<RollbackPlan | undefined> {
+  const body = { environment: await environmentOf(options), to: options.to, reason: options.reason, severity: options.severity, force: options.force };
   const dry = await client.request<Prepared>('POST', 'api/v1/rollbacks', { ...body, dry_run: true });
   if (show(options, dry)) return undefined;
   await confirm(options, dry);
@@ -105,16 +99,15 @@ async function viaServer(server: string, options: RollbackOptions): Promise<Roll
   }
 }
 
-async function locally(options: RollbackOptions): Promise<RollbackPlan | undefined> {
-  const config = optionalConfig(options.config);
+async function locally(options: RollbackOptions, source: { dataDir: string; databaseUrl: string | undefined }): Promise<RollbackPlan | undefined> {
+  const config = await optionalConfig(options.config);
   if (!config) throw new RipcordError('usage', '--local needs ripcord.yaml (or --config <file>): the plan comes from it');
-  const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
-  const store = await openStore({ databaseUrl: options.database ?? process.env.RIPCORD_DATABASE_URL, dataDir });
-  const events = new EventBus();
-  const ledger = new Ledger(new KyselyLedgerRepository(store.db), undefined, events);
-  const module = createRollbacksModule({ config, configFile: options.config ?? 'ripcord.yaml', db: store.db, ledger, events, clock: { now: () => new Date() }, stateDir: join(dataDir, 'providers') });
+  const { LocalCompositionRoot } = await import('../../local-composition-root.js');
+  const root = await LocalCompositionRoot.open(source);
+  const { events } = root;
+  const module = await root.rollbacks(config, options.config ?? 'ripcord.yaml');
   try {
-    const request = { environment: environmentOf(options), to: options.to, reason: options.reason ?? 'manual rollback (local)', actor: `cli:${process.env.USER ?? 'local'}`, severity: options.severity, force: options.force };
+    const request = { environment: await environmentOf(options), to: options.to, reason: options.reason ?? 'manual rollback (local)', actor: root.actor, severity: options.severity, force: options.force };
     const prepared = await module.executor.prepare(request);
     if (show(options, prepared)) return undefined;
     await confirm(options, prepared);
@@ -130,6 +123,6 @@ async function locally(options: RollbackOptions): Promise<RollbackPlan | undefin
     return finish(options, finished);
   } finally {
     await module.close();
-    await store.close();
+    await root.close();
   }
 }

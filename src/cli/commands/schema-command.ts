@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { configJsonSchema } from '../../config/json-schema.js';
 import { printJson } from '../output.js';
 
 export function registerSchema(program: Command): void {
@@ -7,5 +6,8 @@ export function registerSchema(program: Command): void {
     .command('schema')
     .description('print the JSON Schema of ripcord.yaml, for editors')
     .addHelpText('after', '\nExample:\n  ripcord schema > ripcord.schema.json\n  # then, first line of ripcord.yaml:  # yaml-language-server: $schema=./ripcord.schema.json')
-    .action(() => printJson(configJsonSchema()));
+    .action(async () => {
+      const { configJsonSchema } = await import('../../config/json-schema.js');
+      printJson(configJsonSchema());
+    });
 }

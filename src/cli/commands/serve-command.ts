@@ -1,12 +1,10 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createApp, listen } from '../../app.js';
-import { optionalConfig } from '../ledger-access.js';
+import { optionalConfig } from '../config-file.js';
 import { print } from '../output.js';
 import { VERSION } from '../../version.js';
-import { requireRuntimeSettings, type ServeFlags } from '../../config/runtime-settings.js';
-import { createLogger } from '../../logger.js';
-import { type LoadedSecretKey, loadSecretKey, secretKeyFrom } from '../../store/secret-key.js';
+import type { ServeFlags } from '../../config/runtime-settings.js';
+import type { LoadedSecretKey } from '../../store/secret-key.js';
 
 export function registerServe(program: Command): void {
   program
@@ -29,8 +27,15 @@ export function registerServe(program: Command): void {
     .addHelpText('after', '\nExample:\n  ripcord serve --config ripcord.yaml --port 4747\n  RIPCORD_ADMIN_TOKEN=rcp_… ripcord serve --database postgres://127.0.0.1/ripcord')
     .action(async (options: ServeFlags & { config?: string; host: string; dataDir: string; routerInProcess?: boolean }) => {
       // Every flag and RIPCORD_* variable is checked before anything starts; all problems at once.
+      // The server's modules load only when serving (ADR 0003).
+      const [{ requireRuntimeSettings }, { createLogger }, { loadSecretKey, secretKeyFrom }, { createApp, listen }] = await Promise.all([
+        import('../../config/runtime-settings.js'),
+        import('../../logger.js'),
+        import('../../store/secret-key.js'),
+        import('../../app.js'),
+      ]);
       const settings = requireRuntimeSettings(options);
-      const config = optionalConfig(options.config);
+      const config = await optionalConfig(options.config);
       const logger = createLogger({ level: settings.logLevel });
       const secret: LoadedSecretKey = settings.secretKey ? { key: secretKeyFrom(settings.secretKey, 'RIPCORD_SECRET_KEY'), warnings: [] } : loadSecretKey({ env: {}, file: settings.secretKeyFile });
       for (const warning of secret.warnings) logger.warn(warning);

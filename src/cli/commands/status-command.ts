@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addDataSourceOptions, type DataSourceOptions } from '../ledger-access.js';
+import { addDataSourceOptions, type DataSourceOptions } from '../data-source.js';
 import { print, printJson, table, when } from '../output.js';
 import { withLedger } from './deploy-command.js';
 

@@ -1,11 +1,8 @@
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { isRole, ROLES, type Role } from '../../auth/roles.js';
-import { type ApiToken, TokenService } from '../../auth/token-service.js';
+import type { ApiToken } from '../../auth/token-service.js';
 import { RipcordError } from '../../core/errors.js';
-import { KyselyTokenRepository } from '../../store/kysely-token-repository.js';
-import { openStore } from '../../store/open-store.js';
-import { ApiClient } from '../api-client.js';
+import { resolveDataSource } from '../data-source.js';
 import { print, printJson, table, when } from '../output.js';
 
 interface TokenOptions {
@@ -25,9 +22,9 @@ interface TokenAccess {
 
 /** Through the server (needs an admin token), or on the local store (for the first admin, or recovery). */
 async function openTokens(options: TokenOptions): Promise<TokenAccess> {
-  const server = options.server ?? process.env.RIPCORD_SERVER;
-  if (server) {
-    const client = new ApiClient(server, options.token ?? process.env.RIPCORD_TOKEN);
+  const source = resolveDataSource(options);
+  if (source.kind === 'server') {
+    const { client } = source;
     return {
       create: (input) => client.request('POST', 'api/v1/tokens', input),
       list: async () => (await client.request<{ tokens: ApiToken[] }>('GET', 'api/v1/tokens')).tokens,
@@ -37,14 +34,15 @@ async function openTokens(options: TokenOptions): Promise<TokenAccess> {
       close: async () => undefined,
     };
   }
-  const store = await openStore({ databaseUrl: options.database ?? process.env.RIPCORD_DATABASE_URL, dataDir: options.dataDir });
-  const service = new TokenService(new KyselyTokenRepository(store.db));
-  const actor = `local:${userInfo().username}`;
+  const { LocalCompositionRoot } = await import('../../local-composition-root.js');
+  const root = await LocalCompositionRoot.open(source);
+  const service = await root.tokens();
+  const { actor } = root;
   return {
     create: (input) => service.create(input, actor),
     list: () => service.list(),
     revoke: (id) => service.revoke(id, actor),
-    close: () => store.close(),
+    close: () => root.close(),
   };
 }
 

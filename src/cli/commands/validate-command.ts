@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { formatProblem } from '../../config/config-problem.js';
-import { loadConfigFile } from '../../config/load-config.js';
-import { triggerKind } from '../../config/schema/triggers-schema.js';
 import { RipcordError } from '../../core/errors.js';
 import { print, printJson } from '../output.js';
 
@@ -11,7 +8,12 @@ export function registerValidate(program: Command): void {
     .description('check ripcord.yaml and report every problem at once, with file:line:column and field')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExample:\n  ripcord validate                 # ./ripcord.yaml\n  ripcord validate deploy/ripcord.yaml --json')
-    .action((file: string | undefined, options: { json?: boolean }) => {
+    .action(async (file: string | undefined, options: { json?: boolean }) => {
+      const [{ formatProblem }, { loadConfigFile }, { triggerKind }] = await Promise.all([
+        import('../../config/config-problem.js'),
+        import('../../config/load-config.js'),
+        import('../../config/schema/triggers-schema.js'),
+      ]);
       const path = file ?? 'ripcord.yaml';
       const result = loadConfigFile(path);
       if (!result.ok) {

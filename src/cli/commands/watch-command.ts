@@ -1,14 +1,8 @@
 import type { Command } from 'commander';
-import { systemClock } from '../../core/clock.js';
 import { RipcordError } from '../../core/errors.js';
-import { EventBus } from '../../core/events.js';
-import { Ledger } from '../../deployments/ledger.js';
-import { createDetectionModule } from '../../detection-module.js';
 import type { EnvironmentWatch } from '../../detection/detection-service.js';
-import { KyselyLedgerRepository } from '../../store/kysely-ledger-repository.js';
-import { openStore } from '../../store/open-store.js';
-import { ApiClient } from '../api-client.js';
-import { addDataSourceOptions, type DataSourceOptions, optionalConfig, requireService } from '../ledger-access.js';
+import { optionalConfig, requireService } from '../config-file.js';
+import { addDataSourceOptions, type DataSourceOptions, resolveDataSource } from '../data-source.js';
 import { print, printJson, table, when } from '../output.js';
 
 interface WatchOptions extends DataSourceOptions {
@@ -37,25 +31,25 @@ export function printWatch(watch: EnvironmentWatch): void {
 
 /** One reading: from the server's watcher, or (no --server) a one-off watcher on the local store. */
 async function readOnce(options: WatchOptions, environment: string): Promise<EnvironmentWatch> {
-  const server = options.server ?? process.env.RIPCORD_SERVER;
-  const config = optionalConfig(options.config);
-  if (server) {
-    const client = new ApiClient(server, options.token ?? process.env.RIPCORD_TOKEN);
+  const source = resolveDataSource(options);
+  if (source.kind === 'server') {
+    const { client } = source;
     const query = options.service ? `?service=${encodeURIComponent(options.service)}` : '';
     return client.request('GET', `api/v1/environments/${encodeURIComponent(environment)}/verdict${query}`);
   }
+  const config = await optionalConfig(options.config);
   if (!config) throw new RipcordError('usage', 'without --server, watch needs ripcord.yaml (or --config) to know the signals and triggers');
   const service = requireService(options.service, config);
-  const store = await openStore({ databaseUrl: options.database ?? process.env.RIPCORD_DATABASE_URL, dataDir: options.dataDir });
+  const { LocalCompositionRoot } = await import('../../local-composition-root.js');
+  const root = await LocalCompositionRoot.open(source);
   try {
-    const ledger = new Ledger(new KyselyLedgerRepository(store.db));
-    const module = await createDetectionModule({ config, db: store.db, ledger, events: new EventBus(), clock: systemClock });
+    const module = await root.detection(config);
     await module.detection.tick();
     const watch = module.detection.verdict(service, environment);
     if (!watch) throw new RipcordError('not_found', `nothing live to watch in ${service}/${environment} (record a deploy first)`);
     return watch;
   } finally {
-    await store.close();
+    await root.close();
   }
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from '../../core/duration.js';
 import { PERCENT_PATTERN, parsePercent } from '../../core/percent.js';
+import { SEVERITIES, type Severity } from '../../core/severity.js';
 
 /** `5m` → milliseconds. */
 export const durationField = z
@@ -14,8 +15,8 @@ export const percentField = z
   .regex(PERCENT_PATTERN, { error: 'expected a percentage like 5% or 0.1%' })
   .transform((text) => parsePercent(text) as number);
 
-export const SEVERITIES = ['P0', 'P1', 'P2', 'P3'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+// Defined in core/ (events carry a severity); re-exported for the config's users.
+export { SEVERITIES, type Severity };
 
 /** The seeds also say Sev1..Sev4 and Critical/High/Medium/Low; all of them mean P0..P3. */
 const SEVERITY_ALIASES: Record<string, Severity> = {

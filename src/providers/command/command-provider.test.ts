@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { until } from '../../test-support/until.js';
 import { contractRelease, contractTarget, runProviderContract } from '../provider-contract.js';
 import { CommandProvider } from './command-provider.js';
 
@@ -14,6 +15,15 @@ const tempDir = (): string => {
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
+
+/** Whether a process still runs (a zombie waiting to be reaped has stopped running). */
+const running = (pid: number): boolean => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
 
 const countLines = (file: string): number => {
   try {
@@ -92,22 +102,28 @@ describe('command provider', () => {
   it('kills a command that outlives its timeout, children included', async () => {
     const work = tempDir();
     const provider = new CommandProvider({ kind: 'command', deploy: 'true', timeout: 300 }, { stateDir: join(work, 'state') });
-    const started = Date.now();
-    await expect(
-      provider.perform({ action: 'run', params: { command: `sleep 1; touch ${join(work, 'late')}` }, release: contractRelease(), idempotencyKey: 't', signal, log }),
-    ).rejects.toThrow(/timed out after 300ms/);
-    expect(Date.now() - started).toBeLessThan(1000);
-    await new Promise((resolve) => setTimeout(resolve, 1200));
-    expect(existsSync(join(work, 'late')), 'the shell and its sleep were killed, so nothing ran after the timeout').toBe(false);
+    const pids = join(work, 'pids');
+    // The shell records its own pid and its child's; left alone it would run 30 s, then touch `late`.
+    const command = `echo $$ > ${pids}; sleep 30 & echo $! >> ${pids}; wait; touch ${join(work, 'late')}`;
+    await expect(provider.perform({ action: 'run', params: { command }, release: contractRelease(), idempotencyKey: 't', signal, log })).rejects.toThrow(/timed out after 300ms/);
+    const [shell, sleep] = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
+    expect(shell).toBeGreaterThan(0);
+    expect(sleep).toBeGreaterThan(0);
+    await until(() => !running(shell as number) && !running(sleep as number), 'the shell and its sleep to be killed', 5000);
+    expect(existsSync(join(work, 'late'))).toBe(false);
   });
 
   it('an abort during the command stops it', async () => {
-    const provider = new CommandProvider(undefined, { stateDir: join(tempDir(), 'state') });
+    const work = tempDir();
+    const provider = new CommandProvider(undefined, { stateDir: join(work, 'state') });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
-    await expect(
-      provider.perform({ action: 'run', params: { command: 'sleep 5' }, release: contractRelease(), idempotencyKey: 'a', signal: controller.signal, log }),
-    ).rejects.toThrow(/aborted/);
+    const started = join(work, 'started');
+    const step = provider.perform({ action: 'run', params: { command: `echo $$ > ${started}; sleep 30` }, release: contractRelease(), idempotencyKey: 'a', signal: controller.signal, log });
+    // Abort once the command is running, not at a guessed moment.
+    await until(() => countLines(started) === 1, 'the command to start', 10_000);
+    controller.abort();
+    await expect(step).rejects.toThrow(/aborted/);
+    await until(() => !running(Number(readFileSync(started, 'utf8'))), 'the aborted shell to stop', 5000);
   });
 
   it('remembers a finished step across provider instances (a restarted server does not run it again)', async () => {

@@ -1,12 +1,12 @@
-import type { RipcordConfig } from '../config/ripcord-config.js';
-import { registerSecret } from '../core/secrets.js';
-import { EmailNotifier } from '../notify/email-notifier.js';
-import { SlackNotifier } from '../notify/slack-notifier.js';
-import { WebhookNotifier } from '../notify/webhook-notifier.js';
-import { ackUrl } from './ack-link.js';
-import type { CommunicationSetup } from './incident-communicator.js';
-import type { Incident } from './incident.js';
-import type { Notifier } from './notifier.js';
+import type { RipcordConfig } from './config/ripcord-config.js';
+import { registerSecret } from './core/secrets.js';
+import { EmailNotifier } from './notify/email-notifier.js';
+import { SlackNotifier } from './notify/slack-notifier.js';
+import { WebhookNotifier } from './notify/webhook-notifier.js';
+import { ackUrl } from './incidents/ack-link.js';
+import type { CommunicationSetup } from './incidents/incident-communicator.js';
+import type { Incident } from './incidents/incident.js';
+import type { Notifier } from './incidents/notifier.js';
 
 const FIVE_MINUTES = 5 * 60_000;
 /** A signed acknowledgement link is good for a day: long enough for any escalation, short enough to expire. */
@@ -32,7 +32,8 @@ function smtpUrl(url: string): string {
 }
 
 /**
- * Builds the notifiers of every environment's `notify:` (Slack incoming webhooks, signed webhooks, email
+ * Part of the composition root (app.ts): incidents/ knows only the Notifier seam, notify/ the platforms;
+ * this is the one place that picks a notifier per `notify:` entry. Builds the notifiers of every environment's `notify:` (Slack incoming webhooks, signed webhooks, email
  * over SMTP) and of every person in `people:` (their email and personal webhook, for pages), with the
  * templates of `incidents.templates`. `status_page` needs no notifier: the public /status reads incidents.
  */
