@@ -193,7 +193,9 @@ export class IncidentService {
   tick(id: string, item: string, actor: string): Promise<Incident> {
     return this.mutate(id, (incident) => {
       const found = incident.checklist.find((c) => c.item === item || `${c.phase}` === item);
-      if (!found) throw new RipcordError('invalid_input', `no checklist item "${item}"; items: ${incident.checklist.map((c) => c.item).join(', ')}`);
+      if (!found) {
+        throw new RipcordError('invalid_input', `no checklist item "${item}"; items: ${incident.checklist.map((c) => c.item).join(', ')}`, [{ path: 'body.item', message: 'not on the checklist' }]);
+      }
       found.doneAt ??= this.clock.now().toISOString();
       found.doneBy ??= actor;
     });
