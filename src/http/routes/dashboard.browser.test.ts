@@ -139,6 +139,18 @@ describe('the dashboard in a real browser', () => {
     viewer = (await call('POST', '/api/v1/tokens', ADMIN, { name: 'support', role: 'viewer' })).body.secret;
     flagsToken = (await call('POST', '/api/v1/tokens', ADMIN, { name: 'web-app', role: 'flags', environments: ['production'] })).body.secret;
     await app.ledger.record({ service: 'pulse-messages', environment: 'production', version: '1.4.0' }, 'ci');
+    // Two minutes of 1.4.0 serving alone at 1% errors (100 requests a second, one fails): what a
+    // restored 1.4.0 is later compared with.
+    clock.advance(2 * MIN);
+    for (let part = 0; part < 2; part++) {
+      const outcomes: unknown[] = [];
+      for (let s = 0; s < 60; s++) {
+        const at = clock.now().getTime() - (120 - part * 60 - s) * 1000;
+        for (let i = 0; i < 100; i++) outcomes.push({ release: '1.4.0', status: i === 0 ? 500 : 200, latency_ms: 40 + (i % 20), at });
+      }
+      expect((await call('POST', '/api/v1/ingest', ingest, { environment: 'production', outcomes })).status).toBe(202);
+    }
+    await app.detection.detection.tick();
     clock.advance(MIN);
     browser = await launchBrowser();
   }, 120_000);
@@ -229,11 +241,14 @@ describe('the dashboard in a real browser', () => {
     expect(status.environments[0].current.version).toBe('1.4.0');
     expect((await call('GET', '/api/v1/environments/production/flags/newComposer', ADMIN)).body.definition.state).toBe('DISABLED');
 
-    // Good traffic on the release now serving: the watcher's verdict reaches the page live.
-    clock.advance(MIN);
-    expect((await call('POST', '/api/v1/ingest', ingest, { environment: 'production', outcomes: traffic(60, { n: 10, errors: 0 }, { n: 90, errors: 1 }) })).status).toBe(202);
-    clock.advance(1000);
-    await app.detection.detection.tick();
+    // Good traffic on the release now serving (the canary is gone): the watcher compares 1.4.0 with its own
+    // traffic before 1.5.0, and the verdict reaches the page live.
+    for (let look = 0; look < 6; look++) {
+      clock.advance(30_000);
+      expect((await call('POST', '/api/v1/ingest', ingest, { environment: 'production', outcomes: traffic(30, { n: 0, errors: 0 }, { n: 100, errors: 1 }) })).status).toBe(202);
+      clock.advance(1000);
+      await app.detection.detection.tick();
+    }
     await page.getByRole('link', { name: 'Home' }).click();
     await expect.poll(() => card.locator('[data-field="current"]').textContent(), { timeout: 10_000 }).toContain('1.4.0');
     await expect.poll(() => card.locator('.badge').textContent(), { timeout: 10_000 }).toBe('healthy');
