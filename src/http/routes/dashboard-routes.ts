@@ -1,12 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { RipcordError } from '../../core/errors.js';
 import { defineRoute } from '../api-route.js';
+import { PACKAGE_ROOT } from '../../package-root.js';
 
 /** Where `npm run build:web` (run by `npm install`'s prepare) writes the dashboard. */
-export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
+export const DEFAULT_DASHBOARD_DIR = join(PACKAGE_ROOT, 'web', 'dist');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readAdminInfo, type RouterAdminInfo } from './router-admin.js';
 import { RipcordError } from '../../core/errors.js';
 import type { OutcomeSink, RequestOutcome } from '../../signals/request-outcome.js';
@@ -13,6 +12,7 @@ import { defineProvider } from '../provider-definition.js';
 import { assertKnownAction, throwIfAborted, withRedactedErrors } from '../provider-support.js';
 import { instanceStateDir, readJsonFile, writeJsonAtomically } from '../state-file.js';
 import { DEFAULT_DRAIN_MS, DEFAULT_HEALTH_PROBES, type RouterConfig, routerConfigSchema } from './router-config.js';
+import { PACKAGE_ROOT } from '../../package-root.js';
 
 const ACTIONS = ['switch', 'split', 'deploy', 'rollback_to'] as const;
 /** Shifts traffic; listens with the server (`start`). A watched, healthy release is promoted by a switch. */
@@ -209,7 +209,7 @@ export class RouterProvider implements Provider {
     if (running && (await this.healthy(running))) {
       this.remote = running;
     } else {
-      const bin = fileURLToPath(new URL('../../../bin/ripcord', import.meta.url));
+      const bin = join(PACKAGE_ROOT, 'bin', 'ripcord');
       const log = openSync(join(dir, 'router.log'), 'a');
       const child = spawn(process.execPath, [bin, 'router', '--config', resolve(own.configFile), '--env', this.deps.environment ?? '', '--state-dir', resolve(this.deps.stateDir)], {
         detached: true,
