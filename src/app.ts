@@ -35,7 +35,7 @@ import { KyselyTokenRepository } from './store/kysely-token-repository.js';
 import { DEFAULT_DATA_DIR, openStore, type Store } from './store/open-store.js';
 import { VERSION } from './version.js';
 import { createRollbacksModule, type RollbacksModule } from './rollbacks-module.js';
-import { statusSubscriptionsFor } from './incidents/status-subscriptions-setup.js';
+import { statusSubscriptionsFor } from './status-subscriptions-setup.js';
 import { stableHolderId } from './rollbacks/holder-id.js';
 import { RipcordError } from './core/errors.js';
 

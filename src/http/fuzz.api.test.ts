@@ -26,6 +26,8 @@ interface Operation {
   role?: Role | Role[];
   parameters: { name: string; in: 'path' | 'query'; required?: boolean; schema: JsonSchema }[];
   body?: JsonSchema;
+  /** Answers with a Server-Sent Events stream, which never ends when the request is valid. */
+  stream: boolean;
 }
 
 type Encoding = 'none' | 'gzip' | 'GZIP' | 'deflate' | 'br' | 'text/plain';
@@ -63,7 +65,10 @@ environments:
     const incident = await app.incidents.open({ service: 'shop', environment: 'production', title: 'fuzz', severity: 'P3', actor: 'fuzz' });
     knownIds.push(release.id, incident.id);
     const document = (await app.server.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as {
-      paths: Record<string, Record<string, { parameters?: Operation['parameters']; requestBody?: { content: { 'application/json': { schema: JsonSchema } } }; 'x-required-role'?: Role | Role[] }>>;
+      paths: Record<
+        string,
+        Record<string, { parameters?: Operation['parameters']; requestBody?: { content: { 'application/json': { schema: JsonSchema } } }; responses?: Record<string, { content?: Record<string, unknown> }>; 'x-required-role'?: Role | Role[] }>
+      >;
     };
     operations = Object.entries(document.paths).flatMap(([path, byMethod]) =>
       Object.entries(byMethod).map(([method, operation]) => ({
@@ -72,6 +77,7 @@ environments:
         role: operation['x-required-role'],
         parameters: operation.parameters ?? [],
         body: operation.requestBody?.content['application/json'].schema,
+        stream: Object.values(operation.responses ?? {}).some((response) => Object.keys(response.content ?? {}).includes('text/event-stream')),
       })),
     );
   }, 60_000);
@@ -152,7 +158,7 @@ environments:
       }
       let status: number;
       let body: string;
-      if (operation.path.endsWith('/flags/stream')) {
+      if (operation.stream) {
         // A valid stream never ends: read its status over HTTP and hang up.
         const response = await fetch(`${url}${target}`, { headers, signal: AbortSignal.timeout(5_000) }).catch((error: Error) => ({ status: 599, text: async () => error.message, body: null }));
         status = response.status;

@@ -2,8 +2,6 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { requireConfig } from '../../config/load-config.js';
 import { RipcordError } from '../../core/errors.js';
-import { OutcomeBuffer, readAdminInfo, startRouterAdmin } from '../../providers/router/router-admin.js';
-import { RouterProvider } from '../../providers/router/router-provider.js';
 import { print, printJson } from '../output.js';
 
 /**
@@ -21,6 +19,8 @@ export function registerRouter(program: Command): void {
     .option('--json', 'print the start line as JSON')
     .addHelpText('after', '\nExample:\n  ripcord router --env production --config ripcord.yaml --state-dir .ripcord/providers/production\n  RIPCORD_ROUTER_TOKEN=… ripcord router --env production   # several control planes share this token')
     .action(async (options: { env: string; config: string; stateDir?: string; json?: boolean }) => {
+      // The router's code loads only for this command.
+      const [{ OutcomeBuffer, readAdminInfo, startRouterAdmin }, { RouterProvider }] = await Promise.all([import('../../providers/router/router-admin.js'), import('../../providers/router/router-provider.js')]);
       const config = requireConfig(options.config);
       const provider = config.environments[options.env]?.provider;
       if (provider?.kind !== 'router') throw new RipcordError('usage', `--env ${options.env}: ${config.environments[options.env] ? 'its provider is not kind: router' : `no such environment in ${options.config}`}`);

@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely';
-import type { RipcordConfig } from '../config/ripcord-config.js';
-import type { Clock } from '../core/clock.js';
-import { registerSecret } from '../core/secrets.js';
-import { EmailNotifier } from '../notify/email-notifier.js';
-import { WebhookNotifier } from '../notify/webhook-notifier.js';
-import type { Database } from '../store/schema.js';
-import { KyselyStatusSubscriberRepository } from '../store/kysely-status-subscriber-repository.js';
-import type { IncidentService } from './incident-service.js';
-import { StatusSubscriptions } from './status-subscriptions.js';
+import type { RipcordConfig } from './config/ripcord-config.js';
+import type { Clock } from './core/clock.js';
+import { registerSecret } from './core/secrets.js';
+import { EmailNotifier } from './notify/email-notifier.js';
+import { WebhookNotifier } from './notify/webhook-notifier.js';
+import type { Database } from './store/schema.js';
+import { KyselyStatusSubscriberRepository } from './store/kysely-status-subscriber-repository.js';
+import type { IncidentService } from './incidents/incident-service.js';
+import { StatusSubscriptions } from './incidents/status-subscriptions.js';
 
 /** Status page subscriptions from ripcord.yaml: `incidents.public_url` for links, `incidents.email` for mail. */
 export function statusSubscriptionsFor(
