@@ -40,6 +40,20 @@ describe('quickstart', () => {
     const server = /control plane\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
     const router = /router\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
     if (!server || !router) throw new Error(`the quickstart did not print its addresses:\n${out}`);
+    // The rollback is verified by comparing 1.0.0 with its own traffic before 2.0.0, so 1.0.0 first serves
+    // a while alone (as it does for a person reading the banner): wait until the watcher has counted
+    // at least 1,000 of its requests, about 10 s of the traffic generator.
+    const counted = async () => {
+      const response = await fetch(`${server}/api/v1/environments/production/verdict`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      if (!response.ok) return 0;
+      const watch = (await response.json()) as { version?: string; signals?: Record<string, { value?: number }> };
+      return watch.version === '1.0.0' ? (watch.signals?.['requests.count']?.value ?? 0) : 0;
+    };
+    const deadline = Date.now() + 60_000;
+    while ((await counted()) < 1000) {
+      if (Date.now() > deadline) throw new Error(`1.0.0 did not serve 1,000 requests within 60 s:\n${out}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
 
     const result = await run(resolve('bin/ripcord'), ['release', '2.0.0', '--watch', '60s', '--json', '--server', server, '--token', TOKEN, '--config', resolve('examples/quickstart/ripcord.yaml')], { timeout: 90_000 }).then(
       (ok) => ({ code: 0, stdout: ok.stdout }),
