@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import { RipcordError } from '../core/errors.js';
 
 export interface StreamLimits {
@@ -40,6 +41,19 @@ export class StreamRegistry {
       this.open -= 1;
       if (streams.size === 0) this.byToken.delete(tokenId);
     };
+  }
+
+  /**
+   * A route's stream: registered for its token (destroyed when the token is revoked); past a cap, the
+   * refusal carries `Retry-After`. Returns the function that forgets it when the connection closes.
+   */
+  admit(token: { id: string; name: string }, reply: FastifyReply): () => void {
+    try {
+      return this.add(token.id, token.name, () => reply.raw.destroy());
+    } catch (error) {
+      void reply.header('retry-after', '5');
+      throw error;
+    }
   }
 
   /** Ends every stream of a revoked token; returns how many were open. */

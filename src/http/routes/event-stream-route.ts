@@ -28,13 +28,7 @@ export function eventStreamRoutes(deps: { events?: EventBus | undefined; streams
       handler: async ({ query, token, scope, request, reply }) => {
         const allowed = (event: RipcordEvent) => (!scope || scope.includes(event.environment)) && (!query.environment || query.environment === event.environment);
         // Capped and closed on revocation like every long-lived stream.
-        let forget: () => void;
-        try {
-          forget = deps.streams.add((token as ApiToken).id, (token as ApiToken).name, () => reply.raw.destroy());
-        } catch (error) {
-          void reply.header('retry-after', '5');
-          throw error;
-        }
+        const forget = deps.streams.admit(token as ApiToken, reply);
         reply.hijack();
         const out = reply.raw;
         out.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });

@@ -40,13 +40,7 @@ export function flagStreamRoutes(deps: { flags: FlagService; streams: StreamRegi
 
         // Counted before anything is written, so a refused stream gets a plain 429 with its reason. A revoked
         // token's streams are ended by the registry; the client's reconnect then meets the 401.
-        let forget: () => void;
-        try {
-          forget = deps.streams.add((token as ApiToken).id, (token as ApiToken).name, () => reply.raw.destroy());
-        } catch (error) {
-          void reply.header('retry-after', '5');
-          throw error;
-        }
+        const forget = deps.streams.admit(token as ApiToken, reply);
         let heartbeat: NodeJS.Timeout | undefined;
         let unsubscribe = () => {};
         let closed = false;
